@@ -1,0 +1,639 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import {
+  ConnectionClosedError,
+  ConnectionError,
+  HandshakeError,
+  ProtocolError,
+  QueueFullError,
+  ReplyError,
+  TimeoutError,
+} from '../errors';
+import { RespDecoder, type ReplySink } from '../resp/decoder';
+import { encodeCommand } from '../resp/encoder';
+import type { CommandArg, RespValue } from '../resp/types';
+import { backoffDelay } from './backoff';
+import { CommandQueue } from './command-queue';
+import { handshakeCommands } from './handshake';
+import type { ResolvedOptions } from './options';
+import { CommandFlags, PendingCommand } from './pending-command';
+
+export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
+
+export interface ReconnectingInfo {
+  attempt: number;
+  delayMs: number;
+  error: Error;
+}
+
+/** What a Connection tells its owner. Plain callbacks: the Client turns them into events. */
+export interface ConnectionListener {
+  onReady(): void;
+  onError(error: Error): void;
+  onReconnecting(info: ReconnectingInfo): void;
+  onClose(): void;
+  onEnd(): void;
+  onPush(message: RespValue[]): void;
+}
+
+export interface ConnectionStats {
+  /** Written and awaiting a reply (including timed-out commands whose late reply is still owed). */
+  inFlight: number;
+  /** Accepted but not yet written. */
+  queued: number;
+  /** Encoded bytes of every accepted, unanswered command. */
+  pendingBytes: number;
+  sent: number;
+  replies: number;
+  timeouts: number;
+  reconnects: number;
+  state: ConnectionState;
+}
+
+type Socket = net.Socket | tls.TLSSocket;
+
+/**
+ * One pipelined socket to one server.
+ *
+ * Calls append to `queue`; one flush per tick moves them to the socket in a single write and to
+ * `inflight`. Each decoded reply settles the head of `inflight`. A single watchdog timer serves
+ * every deadline: command timeouts, the stall detector and the heartbeat.
+ */
+export class Connection implements ReplySink {
+  private state: ConnectionState = 'idle';
+  private socket: Socket | null = null;
+  private generation = 0;
+  private readonly queue = new CommandQueue();
+  private readonly inflight = new CommandQueue();
+  private readonly decoder: RespDecoder;
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  private writable = false;
+  private handshaking = false;
+  private watchdog: NodeJS.Timeout | null = null;
+  /** Whether the watchdog keeps the process alive: only while commands await an outcome. */
+  private watchdogHeld = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  /** First in-flight command the watchdog has not yet expired; null means start at the head. */
+  private scanFrom: PendingCommand | null = null;
+  /** Last time bytes arrived, or in-flight work began after a quiet spell. */
+  private lastProgressAt = 0;
+  private lastActivityAt = 0;
+  private heartbeatInFlight = false;
+  private attempt = 0;
+  private everReady = false;
+  private lastError: Error | null = null;
+  private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private quitWaiters: (() => void)[] = [];
+  private readonly counters = { sent: 0, replies: 0, timeouts: 0, reconnects: 0 };
+  readonly address: string;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly listener: ConnectionListener,
+  ) {
+    this.decoder = new RespDecoder(this, options.limits);
+    this.address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  }
+
+  get status(): ConnectionState {
+    return this.state;
+  }
+
+  /** Opens the socket if needed; resolves when the handshake is done, rejects if this attempt fails. */
+  connect(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    if (this.state === 'closing' || this.state === 'closed') {
+      return Promise.reject(new ConnectionClosedError(`the client for ${this.address} is closed`));
+    }
+    const waiting = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    if (this.state === 'idle') this.open();
+    return waiting;
+  }
+
+  /** Sends a command; the promise settles with its reply, a ReplyError, or a typed failure. */
+  send(args: readonly CommandArg[], flags: CommandFlags): Promise<RespValue> {
+    const state = this.state;
+    if (state === 'closing' || state === 'closed') {
+      return Promise.reject(new ConnectionClosedError(`the client for ${this.address} is closed`));
+    }
+    if (this.inflight.length + this.queue.length >= this.options.maxPending) {
+      return Promise.reject(new QueueFullError(`maxPending (${this.options.maxPending}) commands are already pending`));
+    }
+    const command = new PendingCommand(args[0] as string, flags);
+    try {
+      encodeCommand(args, command);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.pendingBytes + command.bytes > this.options.maxPendingBytes) {
+      return Promise.reject(
+        new QueueFullError(`maxPendingBytes (${this.options.maxPendingBytes}) would be exceeded by ${command.bytes} bytes`),
+      );
+    }
+    if (state !== 'ready') {
+      const refusal = this.offlineRefusal();
+      if (refusal !== null) return Promise.reject(refusal);
+    }
+    const promise = command.promise();
+    this.enqueue(command);
+    if (state === 'idle') this.open();
+    return promise;
+  }
+
+  stats(): ConnectionStats {
+    return {
+      inFlight: this.inflight.length,
+      queued: this.queue.length,
+      pendingBytes: this.pendingBytes,
+      ...this.counters,
+      state: this.state,
+    };
+  }
+
+  /** Stops taking commands, lets every accepted one get its reply, then closes. */
+  quit(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.quitWaiters.push(resolve));
+    if (this.state === 'closing') return done;
+    const wasReady = this.state === 'ready' || (this.state === 'connecting' && this.socket !== null);
+    this.state = 'closing';
+    if (!wasReady) {
+      this.rejectQueued(() => new ConnectionClosedError(`quit() while not connected to ${this.address}`));
+      this.finish();
+      return done;
+    }
+    const quit = new PendingCommand('QUIT', CommandFlags.None, () => this.finish(), () => this.finish());
+    encodeCommand(['QUIT'], quit);
+    this.enqueue(quit);
+    return done;
+  }
+
+  /** Rejects everything pending with ConnectionClosedError and closes at once. */
+  disconnect(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closing';
+    const reason = () => new ConnectionClosedError(`disconnect() was called on the client for ${this.address}`);
+    this.rejectInflight(reason);
+    this.rejectQueued(reason);
+    this.finish();
+  }
+
+  // ---- ReplySink: called by the decoder for every complete frame ----
+
+  wantsBuffers(): boolean {
+    const head = this.inflight.head;
+    return head !== null && (head.flags & CommandFlags.Buffers) !== 0;
+  }
+
+  onReply(value: RespValue): void {
+    const command = this.inflight.shift();
+    if (command === null) {
+      throw new ProtocolError(`unsolicited reply from ${this.address}: no command was waiting for it`);
+    }
+    if (command === this.scanFrom) this.scanFrom = null;
+    this.pendingBytes -= command.bytes;
+    this.counters.replies++;
+    if (!command.settled) {
+      command.settled = true;
+      if (value instanceof ReplyError) {
+        value.command = command.name;
+        command.reject(value);
+      } else {
+        command.resolve(value);
+      }
+    }
+  }
+
+  onPush(message: RespValue[]): void {
+    this.listener.onPush(message);
+  }
+
+  // ---- write path ----
+
+  private enqueue(command: PendingCommand): void {
+    if (this.options.commandTimeout > 0 && command.deadline === 0) {
+      command.deadline = Date.now() + this.options.commandTimeout;
+    }
+    this.queue.push(command);
+    this.pendingBytes += command.bytes;
+    if (this.state === 'ready' || this.state === 'closing') this.scheduleFlush();
+    else this.reconnectTimer?.ref();
+    if (this.watchdog === null) this.armWatchdog();
+    else if (!this.watchdogHeld) {
+      this.watchdog.ref();
+      this.watchdogHeld = true;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(this.flush);
+  }
+
+  /** Moves every queued command to the socket in one write: a single string when all are text. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (socket === null || !this.writable || this.handshaking) return;
+    const queue = this.queue;
+    const inflight = this.inflight;
+    if (queue.length === 0) return;
+    const now = Date.now();
+    if (inflight.length === 0) this.lastProgressAt = now;
+    this.lastActivityAt = now;
+    let text = '';
+    let corked = false;
+    let accepted = true;
+    let sent = 0;
+    for (let command = queue.shift(); command !== null; command = queue.shift()) {
+      if (command.settled) {
+        this.pendingBytes -= command.bytes;
+        continue;
+      }
+      command.sent = true;
+      inflight.push(command);
+      sent++;
+      const payload = command.payload;
+      if (typeof payload === 'string') {
+        text += payload;
+      } else {
+        if (!corked) {
+          socket.cork();
+          corked = true;
+        }
+        if (text !== '') accepted = socket.write(text) && accepted;
+        text = '';
+        accepted = socket.write(payload) && accepted;
+      }
+      // Only a read-only command can be sent twice; drop other payloads so memory follows the socket.
+      if ((command.flags & CommandFlags.ReadOnly) === 0) command.payload = '';
+    }
+    if (text !== '') accepted = socket.write(text) && accepted;
+    if (corked) socket.uncork();
+    this.counters.sent += sent;
+    if (!accepted) this.writable = false;
+  };
+
+  /** Writes handshake or heartbeat commands straight to the socket, ahead of anything queued. */
+  private writeInternal(command: PendingCommand): void {
+    const socket = this.socket as Socket;
+    command.sent = true;
+    if (this.inflight.length === 0) this.lastProgressAt = Date.now();
+    this.inflight.push(command);
+    this.pendingBytes += command.bytes;
+    this.counters.sent++;
+    if (!socket.write(command.payload)) this.writable = false;
+  }
+
+  private offlineRefusal(): Error | null {
+    if (!this.options.offlineQueue) {
+      return new ConnectionError(`not connected to ${this.address} and offlineQueue is off`, false);
+    }
+    if (this.queue.length >= this.options.maxOfflineQueue) {
+      return new QueueFullError(`the offline queue for ${this.address} holds maxOfflineQueue (${this.options.maxOfflineQueue}) commands`);
+    }
+    return null;
+  }
+
+  // ---- socket lifecycle ----
+
+  private open(): void {
+    const generation = ++this.generation;
+    this.state = 'connecting';
+    this.writable = false;
+    this.decoder.reset();
+    const { host, port } = this.options;
+    const socket: Socket = this.options.tls
+      ? tls.connect({ servername: net.isIP(host) === 0 ? host : undefined, ...this.options.tls, host, port })
+      : net.connect({ host, port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    const connectTimer =
+      this.options.connectTimeout > 0
+        ? setTimeout(() => {
+            if (generation === this.generation && this.state === 'connecting') {
+              socket.destroy(
+                new ConnectionError(`connecting to ${this.address} took longer than connectTimeout (${this.options.connectTimeout} ms)`, false),
+              );
+            }
+          }, this.options.connectTimeout)
+        : null;
+    let socketError: Error | null = null;
+    socket.once(this.options.tls ? 'secureConnect' : 'connect', () => {
+      if (generation === this.generation) this.startHandshake(generation, connectTimer);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (generation !== this.generation) return;
+      this.lastProgressAt = this.lastActivityAt = Date.now();
+      try {
+        this.decoder.feed(chunk);
+      } catch (error) {
+        this.poison(error as Error);
+      }
+    });
+    socket.on('drain', () => {
+      if (generation !== this.generation) return;
+      this.writable = true;
+      this.flush();
+    });
+    socket.on('error', (error: Error) => {
+      socketError = error;
+    });
+    socket.on('close', () => {
+      if (connectTimer !== null) clearTimeout(connectTimer);
+      if (generation !== this.generation) return;
+      this.onSocketGone(socketError);
+    });
+  }
+
+  private startHandshake(generation: number, connectTimer: NodeJS.Timeout | null): void {
+    this.writable = true;
+    this.handshaking = true;
+    const steps = handshakeCommands(this.options);
+    let remaining = steps.length;
+    const done = (): void => {
+      if (generation !== this.generation) return;
+      if (connectTimer !== null) clearTimeout(connectTimer);
+      this.handshaking = false;
+      this.onHandshakeDone();
+    };
+    if (remaining === 0) return done();
+    for (const args of steps) {
+      const name = String(args[0]);
+      const step = new PendingCommand(
+        name,
+        CommandFlags.None,
+        () => {
+          if (--remaining === 0) done();
+        },
+        (error: Error) => {
+          if (generation !== this.generation || this.socket === null) return;
+          const reason =
+            error instanceof ReplyError
+              ? new HandshakeError(`${name} was refused by ${this.address}: ${error.message}`, { cause: error })
+              : error;
+          this.socket.destroy(reason);
+        },
+      );
+      encodeCommand(args, step);
+      this.writeInternal(step);
+    }
+  }
+
+  private onHandshakeDone(): void {
+    if (this.everReady) this.counters.reconnects++;
+    this.everReady = true;
+    this.attempt = 0;
+    this.lastError = null;
+    if (this.state === 'connecting') this.state = 'ready';
+    this.lastActivityAt = Date.now();
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+    this.listener.onReady();
+    this.scheduleFlush();
+    if (this.watchdog === null) this.armWatchdog();
+  }
+
+  /** A protocol error poisons the socket: nothing after it is decoded, and every pending command fails. */
+  private poison(error: Error): void {
+    this.lastError = error;
+    this.emitError(error);
+    const socket = this.socket;
+    if (socket === null) return;
+    this.rejectInflight(() => error);
+    socket.destroy();
+  }
+
+  private onSocketGone(socketError: Error | null): void {
+    const cause = socketError ?? this.lastError ?? new ConnectionError(`${this.address} closed the connection`, true);
+    this.socket = null;
+    this.writable = false;
+    this.handshaking = false;
+    this.heartbeatInFlight = false;
+    this.lastError = cause;
+    if (socketError !== null) this.emitError(socketError);
+    const failures = new CommandQueue();
+    const retries = new CommandQueue();
+    const closing = this.state === 'closing' || this.state === 'closed';
+    for (let command = this.inflight.shift(); command !== null; command = this.inflight.shift()) {
+      this.pendingBytes -= command.bytes;
+      if (command.settled) continue;
+      const retry = !closing && (command.flags & CommandFlags.ReadOnly) !== 0 && !command.retried;
+      if (retry) {
+        command.retried = true;
+        command.sent = false;
+        retries.push(command);
+      } else {
+        failures.push(command);
+      }
+    }
+    this.scanFrom = null;
+    for (let command = failures.shift(); command !== null; command = failures.shift()) {
+      command.settled = true;
+      command.reject(
+        new ConnectionError(
+          `connection to ${this.address} was lost after ${command.name} was sent: it may or may not have run (${cause.message})`,
+          true,
+          { cause },
+        ),
+      );
+    }
+    for (let command = retries.head; command !== null; command = command.next) this.pendingBytes += command.bytes;
+    this.queue.prepend(retries);
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(cause);
+    this.listener.onClose();
+    if (closing) {
+      this.rejectQueued(() => new ConnectionClosedError(`the client for ${this.address} closed before sending this command`));
+      this.finish();
+      return;
+    }
+    this.scheduleReconnect(cause);
+  }
+
+  private scheduleReconnect(cause: Error): void {
+    const policy = this.options.reconnect;
+    this.attempt++;
+    if (policy === false || this.attempt > policy.maxAttempts) {
+      const why =
+        policy === false
+          ? `connection to ${this.address} lost and reconnect is off`
+          : `gave up reconnecting to ${this.address} after ${policy.maxAttempts} attempts`;
+      this.state = 'closing';
+      this.rejectQueued(() => new ConnectionClosedError(`${why}: ${cause.message}`, { cause }));
+      this.finish();
+      return;
+    }
+    if (!this.options.offlineQueue) {
+      this.rejectQueued(
+        () => new ConnectionError(`not connected to ${this.address} and offlineQueue is off: ${cause.message}`, false, { cause }),
+      );
+    }
+    this.state = 'reconnecting';
+    const delayMs = backoffDelay(this.attempt, policy);
+    this.listener.onReconnecting({ attempt: this.attempt, delayMs, error: cause });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.state === 'reconnecting') this.open();
+    }, delayMs);
+    // A client with nothing to deliver must not keep the process alive just to reconnect.
+    if (this.queue.length === 0) this.reconnectTimer.unref();
+  }
+
+  private finish(): void {
+    const wasClosed = this.state === 'closed';
+    this.state = 'closed';
+    if (this.watchdog !== null) clearTimeout(this.watchdog);
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.watchdog = this.reconnectTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    this.generation++;
+    const closed = new ConnectionClosedError(`the client for ${this.address} is closed`);
+    this.rejectInflight(() => closed);
+    this.rejectQueued(() => closed);
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(closed);
+    if (socket !== null) {
+      socket.destroy();
+      this.listener.onClose();
+    }
+    for (const resolve of this.quitWaiters.splice(0)) resolve();
+    if (!wasClosed) this.listener.onEnd();
+  }
+
+  private rejectInflight(reason: () => Error): void {
+    for (let command = this.inflight.shift(); command !== null; command = this.inflight.shift()) {
+      this.pendingBytes -= command.bytes;
+      if (command.settled) continue;
+      command.settled = true;
+      command.reject(reason());
+    }
+    this.scanFrom = null;
+  }
+
+  private rejectQueued(reason: () => Error): void {
+    for (let command = this.queue.shift(); command !== null; command = this.queue.shift()) {
+      this.pendingBytes -= command.bytes;
+      if (command.settled) continue;
+      command.settled = true;
+      command.reject(reason());
+    }
+  }
+
+  private emitError(error: Error): void {
+    this.listener.onError(error);
+  }
+
+  // ---- the watchdog: every deadline on one timer ----
+
+  private armWatchdog(): void {
+    const wake = this.nextWake();
+    if (wake === 0) return;
+    this.watchdog = setTimeout(this.onWatchdog, Math.max(1, wake - Date.now()));
+    this.watchdogHeld = this.inflight.length > 0 || this.queue.length > 0;
+    if (!this.watchdogHeld) this.watchdog.unref();
+  }
+
+  private readonly onWatchdog = (): void => {
+    this.watchdog = null;
+    if (this.state === 'closed') return;
+    const now = Date.now();
+    this.expireInflight(now);
+    this.expireQueued(now);
+    this.checkStall(now);
+    this.checkHeartbeat(now);
+    if (this.watchdog === null && (this.state as ConnectionState) !== 'closed') this.armWatchdog();
+  };
+
+  /** The earliest moment anything could be due, or 0 when nothing is being watched. */
+  private nextWake(): number {
+    let wake = Infinity;
+    const firstInflight = this.firstUnsettledInflight();
+    if (firstInflight !== null && firstInflight.deadline > 0) wake = firstInflight.deadline;
+    const firstQueued = this.queue.head;
+    if (firstQueued !== null && firstQueued.deadline > 0) wake = Math.min(wake, firstQueued.deadline);
+    if (this.inflight.length > 0 && this.options.stallTimeout > 0) {
+      wake = Math.min(wake, this.lastProgressAt + this.options.stallTimeout);
+    }
+    if (this.state === 'ready' && this.options.heartbeatInterval > 0) {
+      wake = Math.min(wake, this.lastActivityAt + this.options.heartbeatInterval);
+    }
+    return wake === Infinity ? 0 : wake;
+  }
+
+  private firstUnsettledInflight(): PendingCommand | null {
+    let command = this.scanFrom ?? this.inflight.head;
+    while (command !== null && command.settled) command = command.next;
+    return command;
+  }
+
+  private expireInflight(now: number): void {
+    let command = this.scanFrom ?? this.inflight.head;
+    while (command !== null) {
+      if (!command.settled) {
+        if (command.deadline === 0 || command.deadline > now) break;
+        this.timeOut(command, true);
+      }
+      if (command.next === null) break;
+      command = command.next;
+    }
+    this.scanFrom = command;
+  }
+
+  private expireQueued(now: number): void {
+    const queue = this.queue;
+    while (queue.head !== null && (queue.head.settled || (queue.head.deadline > 0 && queue.head.deadline <= now))) {
+      const command = queue.shift() as PendingCommand;
+      this.pendingBytes -= command.bytes;
+      if (!command.settled) this.timeOut(command, false);
+    }
+  }
+
+  private timeOut(command: PendingCommand, sent: boolean): void {
+    command.settled = true;
+    this.counters.timeouts++;
+    const where = sent ? 'waiting for its reply' : 'queued before it could be sent';
+    command.reject(
+      new TimeoutError(
+        `${command.name} timed out after ${this.options.commandTimeout} ms ${where} (${this.address})`,
+        command.name,
+        this.options.commandTimeout,
+        sent,
+      ),
+    );
+  }
+
+  private checkStall(now: number): void {
+    if (this.socket === null || this.inflight.length === 0 || this.options.stallTimeout === 0) return;
+    if (now - this.lastProgressAt < this.options.stallTimeout) return;
+    this.socket.destroy(
+      new ConnectionError(`${this.address} sent nothing for stallTimeout (${this.options.stallTimeout} ms) while replies were owed`, true),
+    );
+  }
+
+  private checkHeartbeat(now: number): void {
+    const interval = this.options.heartbeatInterval;
+    if (this.state !== 'ready' || interval === 0 || this.heartbeatInFlight) return;
+    if (this.inflight.length > 0 || this.queue.length > 0 || now - this.lastActivityAt < interval) return;
+    const generation = this.generation;
+    const ping = new PendingCommand(
+      'PING',
+      CommandFlags.None,
+      () => {
+        if (generation === this.generation) this.heartbeatInFlight = false;
+      },
+      (error: Error) => {
+        if (generation !== this.generation || this.socket === null) return;
+        this.heartbeatInFlight = false;
+        if (error instanceof ReplyError) return; // the server answered: it is alive
+        this.socket.destroy(new ConnectionError(`heartbeat PING to ${this.address} got no reply within ${interval} ms`, true));
+      },
+    );
+    encodeCommand(['PING'], ping);
+    ping.deadline = now + interval;
+    this.heartbeatInFlight = true;
+    this.lastActivityAt = now;
+    this.writeInternal(ping);
+  }
+}

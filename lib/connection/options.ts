@@ -1,0 +1,178 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { InvalidArgumentError } from '../errors';
+import { DEFAULT_DECODER_LIMITS, type DecoderLimits } from '../resp/types';
+
+export interface ReconnectOptions {
+  /** First delay before reconnecting, in ms. */
+  minDelay?: number;
+  /** Ceiling of the exponential backoff, in ms. */
+  maxDelay?: number;
+  /** Attempts after a loss before the client gives up; Infinity by default. */
+  maxAttempts?: number;
+}
+
+export interface ClientOptions {
+  /** 2 or 3: sends HELLO with that version. Without it, RESP2 and no HELLO. */
+  protocol?: 2 | 3;
+  /** Sent as CLIENT SETNAME (or in HELLO) on every connection. */
+  name?: string;
+  username?: string;
+  password?: string;
+  /** Logical database, sent as SELECT. Overrides the URL's path. */
+  db?: number;
+  /** Queue time plus flight time allowed to each command, in ms. 0 turns it off. */
+  commandTimeout?: number;
+  /** Time allowed for TCP, TLS and the handshake together, in ms. */
+  connectTimeout?: number;
+  /** Silence from the server, while replies are owed, after which the socket is replaced. 0 turns it off. */
+  stallTimeout?: number;
+  /** While idle, a PING every this many ms; a PING unanswered by the next one replaces the socket. 0 turns it off. */
+  heartbeatInterval?: number;
+  /** Backoff policy, or false to end the client when its connection is lost. */
+  reconnect?: ReconnectOptions | false;
+  /** Most commands accepted and not yet answered. */
+  maxPending?: number;
+  /** Most encoded request bytes accepted and not yet answered. */
+  maxPendingBytes?: number;
+  /** Hold commands issued while disconnected and send them once ready; false rejects them at once. */
+  offlineQueue?: boolean;
+  /** Most commands held while disconnected. */
+  maxOfflineQueue?: number;
+  /** TLS options for node:tls. `true` (or a rediss:// URL) turns TLS on with defaults; verification stays on. */
+  tls?: boolean | TlsConnectionOptions;
+  /** Limits applied to every reply, against a broken or hostile server. */
+  limits?: Partial<DecoderLimits>;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+  protocol: 2 | 3 | undefined;
+  name: string | undefined;
+  commandTimeout: number;
+  connectTimeout: number;
+  stallTimeout: number;
+  heartbeatInterval: number;
+  reconnect: Required<ReconnectOptions> | false;
+  maxPending: number;
+  maxPendingBytes: number;
+  offlineQueue: boolean;
+  maxOfflineQueue: number;
+  tls: TlsConnectionOptions | undefined;
+  limits: DecoderLimits;
+}
+
+export const DEFAULTS = Object.freeze({
+  commandTimeout: 10_000,
+  connectTimeout: 10_000,
+  stallTimeout: 15_000,
+  heartbeatInterval: 5_000,
+  minDelay: 50,
+  maxDelay: 2_000,
+  maxPending: 1_000_000,
+  maxPendingBytes: 256 * 1024 * 1024,
+  maxOfflineQueue: 100_000,
+});
+
+/** Merges a redis:// or rediss:// URL with explicit options; explicit options win. */
+export function resolveOptions(url: string | undefined, options: ClientOptions = {}): ResolvedOptions {
+  const fromUrl = url === undefined ? undefined : parseRedisUrl(url);
+  const reconnect =
+    options.reconnect === false
+      ? false
+      : {
+          minDelay: nonNegative('reconnect.minDelay', options.reconnect?.minDelay ?? DEFAULTS.minDelay),
+          maxDelay: nonNegative('reconnect.maxDelay', options.reconnect?.maxDelay ?? DEFAULTS.maxDelay),
+          maxAttempts: nonNegative('reconnect.maxAttempts', options.reconnect?.maxAttempts ?? Infinity),
+        };
+  if (reconnect && reconnect.maxDelay < reconnect.minDelay) {
+    throw new InvalidArgumentError('reconnect.maxDelay must not be below reconnect.minDelay');
+  }
+  if (options.protocol !== undefined && options.protocol !== 2 && options.protocol !== 3) {
+    throw new InvalidArgumentError(`protocol must be 2 or 3, not ${String(options.protocol)}`);
+  }
+  const db = options.db ?? fromUrl?.db ?? 0;
+  if (!Number.isInteger(db) || db < 0) throw new InvalidArgumentError(`db must be a non-negative integer`);
+  let tls: TlsConnectionOptions | undefined;
+  if (options.tls === true || (options.tls === undefined && fromUrl?.tls === true)) tls = {};
+  else if (typeof options.tls === 'object') tls = options.tls;
+  return {
+    host: fromUrl?.host ?? '127.0.0.1',
+    port: fromUrl?.port ?? 6379,
+    username: options.username ?? fromUrl?.username,
+    password: options.password ?? fromUrl?.password,
+    db,
+    protocol: options.protocol,
+    name: options.name,
+    commandTimeout: nonNegative('commandTimeout', options.commandTimeout ?? DEFAULTS.commandTimeout),
+    connectTimeout: nonNegative('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout),
+    stallTimeout: nonNegative('stallTimeout', options.stallTimeout ?? DEFAULTS.stallTimeout),
+    heartbeatInterval: nonNegative('heartbeatInterval', options.heartbeatInterval ?? DEFAULTS.heartbeatInterval),
+    reconnect,
+    maxPending: positive('maxPending', options.maxPending ?? DEFAULTS.maxPending),
+    maxPendingBytes: positive('maxPendingBytes', options.maxPendingBytes ?? DEFAULTS.maxPendingBytes),
+    offlineQueue: options.offlineQueue ?? true,
+    maxOfflineQueue: nonNegative('maxOfflineQueue', options.maxOfflineQueue ?? DEFAULTS.maxOfflineQueue),
+    tls,
+    limits: { ...DEFAULT_DECODER_LIMITS, ...options.limits },
+  };
+}
+
+interface ParsedUrl {
+  host: string;
+  port: number;
+  username: string | undefined;
+  password: string | undefined;
+  db: number | undefined;
+  tls: boolean;
+}
+
+/** Parses redis://[user[:password]@]host[:port][/db]. Errors show the URL with its password hidden. */
+export function parseRedisUrl(url: string): ParsedUrl {
+  if (typeof url !== 'string') throw new InvalidArgumentError('the server URL must be a string');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError(`not a valid URL: ${redactUrl(url)}`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new InvalidArgumentError(`unsupported URL scheme "${parsed.protocol}" in ${redactUrl(url)}: use redis:// or rediss://`);
+  }
+  if (parsed.hostname === '') throw new InvalidArgumentError(`no host in ${redactUrl(url)}`);
+  const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  const path = parsed.pathname.replace(/^\//, '');
+  let db: number | undefined;
+  if (path !== '') {
+    db = Number(path);
+    if (!/^\d+$/.test(path)) throw new InvalidArgumentError(`the database in ${redactUrl(url)} must be a number`);
+  }
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
+    password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
+    db,
+    tls: parsed.protocol === 'rediss:',
+  };
+}
+
+/** The URL with any password replaced, safe for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+}
+
+function nonNegative(name: string, value: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new InvalidArgumentError(`${name} must be a non-negative number`);
+  }
+  return value;
+}
+
+function positive(name: string, value: number): number {
+  if (typeof value !== 'number' || !(value > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return value;
+}

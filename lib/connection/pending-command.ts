@@ -1,0 +1,64 @@
+import type { EncodedCommand } from '../resp/encoder';
+import type { RespValue } from '../resp/types';
+
+/** Bit flags describing how a command may be treated. */
+export const enum CommandFlags {
+  None = 0,
+  /** Safe to resend once if the socket dies before its reply: it changes nothing. */
+  ReadOnly = 1,
+  /** Strings in the reply stay Buffers. */
+  Buffers = 2,
+}
+
+export type Settle<T> = (value: T) => void;
+
+let capturedResolve: Settle<RespValue> | null = null;
+let capturedReject: Settle<Error> | null = null;
+
+/** One shared executor, so creating a command's promise allocates no closure of ours. */
+function captureSettlers(resolve: Settle<RespValue>, reject: Settle<Error>): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * A command from the moment a caller issues it until its promise settles. It sits in exactly one
+ * FIFO at a time (`next` links it there), first the write queue, then the in-flight queue.
+ */
+export class PendingCommand implements EncodedCommand {
+  payload: string | Buffer = '';
+  bytes = 0;
+  next: PendingCommand | null = null;
+  /** Epoch ms after which the caller gets a TimeoutError; 0 for none. */
+  deadline = 0;
+  /** Written to a socket, so the server may have run it. */
+  sent = false;
+  /** The caller's promise has settled; a late reply is still owed to this slot and is absorbed. */
+  settled = false;
+  retried = false;
+  resolve: Settle<RespValue>;
+  reject: Settle<Error>;
+
+  constructor(
+    /** The command name as the caller gave it, for error messages. */
+    readonly name: string,
+    readonly flags: CommandFlags,
+    resolve?: Settle<RespValue>,
+    reject?: Settle<Error>,
+  ) {
+    this.resolve = resolve ?? noop;
+    this.reject = reject ?? noop;
+  }
+
+  /** Creates the caller's promise and binds this command's settlers to it. */
+  promise(): Promise<RespValue> {
+    const promise = new Promise<RespValue>(captureSettlers);
+    this.resolve = capturedResolve as Settle<RespValue>;
+    this.reject = capturedReject as Settle<Error>;
+    capturedResolve = null;
+    capturedReject = null;
+    return promise;
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,88 @@
+/**
+ * Every error respline raises. Callers can branch on the class (instanceof) or on `name`.
+ * No message built here ever includes a password: URLs are passed through `redactUrl` first.
+ */
+
+export class ResplineError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The server sent bytes that are not valid RESP, or broke a configured limit. Poisons the connection. */
+export class ProtocolError extends ResplineError {}
+
+/** The server answered a command with an error reply (`-ERR …`, `!…`). Rejects that command only. */
+export class ReplyError extends ResplineError {
+  /** The first word of the server's message, such as `ERR`, `WRONGTYPE` or `NOAUTH`. */
+  readonly code: string;
+  /** The command's name, once the reply has been matched to its command. */
+  command: string | undefined;
+
+  constructor(message: string) {
+    super(message);
+    const space = message.indexOf(' ');
+    this.code = space === -1 ? message : message.slice(0, space);
+  }
+}
+
+/** A command's `commandTimeout` expired, counting time queued and time in flight. */
+export class TimeoutError extends ResplineError {
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly timeoutMs: number,
+    /** True when the command had reached the socket: the server may still execute it. */
+    readonly sent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The socket failed. `sent` says whether the command had been written, so its outcome is unknown. */
+export class ConnectionError extends ResplineError {
+  constructor(
+    message: string,
+    readonly sent: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The handshake (HELLO, AUTH, SELECT, CLIENT SETNAME) was refused by the server. */
+export class HandshakeError extends ConnectionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, false, options);
+  }
+}
+
+/** The client was closed by `quit()` or `disconnect()`, or gave up reconnecting. */
+export class ConnectionClosedError extends ResplineError {}
+
+/** `maxPending`, `maxPendingBytes` or the offline queue's bound was reached. */
+export class QueueFullError extends ResplineError {}
+
+/** A caller passed something respline cannot send: a bad argument, option, URL or topology. */
+export class InvalidArgumentError extends ResplineError {}
+
+/** One replica's part in a cluster operation. */
+export interface ReplicaOutcome {
+  readonly replica: number;
+  readonly shard: number;
+  readonly url: string;
+  readonly ok: boolean;
+  readonly reply?: unknown;
+  readonly error?: Error;
+}
+
+/** A cluster write could not meet its `writeAck`, or a read failed on every replica. */
+export class ReplicationError extends ResplineError {
+  constructor(
+    message: string,
+    readonly outcomes: readonly ReplicaOutcome[],
+  ) {
+    super(message);
+  }
+}

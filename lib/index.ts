@@ -1,0 +1,9 @@
+export { Client, type ClientEvents, type ClientStats } from './client';
+export { Pipeline } from './pipeline';
+export type { ClientOptions, ReconnectOptions } from './connection/options';
+export type { ReconnectingInfo, ConnectionState } from './connection/connection';
+export type { RedisKey, SetOptions, MsetEntries } from './commands/api';
+export type { RespValue, CommandArg, DecoderLimits } from './resp/types';
+export { RespDecoder, type ReplySink } from './resp/decoder';
+export { encodeCommand } from './resp/encoder';
+export * from './errors';
