@@ -2,13 +2,14 @@ import type { EncodedCommand } from '../resp/encoder';
 import type { RespValue } from '../resp/types';
 
 /** Bit flags describing how a command may be treated. */
-export const enum CommandFlags {
-  None = 0,
+export const CommandFlags = {
+  None: 0,
   /** Safe to resend once if the socket dies before its reply: it changes nothing. */
-  ReadOnly = 1,
+  ReadOnly: 1,
   /** Strings in the reply stay Buffers. */
-  Buffers = 2,
-}
+  Buffers: 2,
+} as const;
+export type CommandFlags = number;
 
 export type Settle<T> = (value: T) => void;
 
