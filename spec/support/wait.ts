@@ -1,0 +1,18 @@
+/** Pacing helpers for tests. Neither asserts on elapsed time. */
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves once `condition` holds, polling; rejects after `limitMs` so a broken test fails with a reason. */
+export async function eventually(
+  condition: () => boolean,
+  what = 'condition',
+  limitMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${limitMs} ms`);
+    await sleep(5);
+  }
+}
