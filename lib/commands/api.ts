@@ -2,6 +2,7 @@ import { CommandFlags } from '../connection/pending-command';
 import { InvalidArgumentError } from '../errors';
 import type { CommandArg, RespValue } from '../resp/types';
 import { isReadOnly } from './command-table';
+import { replyBreakingReason } from './reply-breaking';
 
 export type RedisKey = string | Buffer;
 
@@ -122,14 +123,14 @@ export abstract class CommandApi<Mode extends ApiMode> {
 
 /** Read-only commands may be resent once after a lost connection; everything else never is. */
 export function flagsOf(command: string): CommandFlags {
-  return isReadOnly(command) ? CommandFlags.ReadOnly : CommandFlags.None;
+  return typeof command === 'string' && isReadOnly(command) ? CommandFlags.ReadOnly : CommandFlags.None;
 }
 
 function withName(command: string, args: CommandArg[]): CommandArg[] | InvalidArgumentError {
   if (typeof command !== 'string' || command.length === 0) {
     return new InvalidArgumentError('the command name must be a non-empty string');
   }
-  return [command, ...args];
+  return replyBreakingReason(command, args) ?? [command, ...args];
 }
 
 export function setArgs(
