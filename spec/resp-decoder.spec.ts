@@ -55,7 +55,10 @@ function failureEveryWay(wire: string | Buffer, limits: Partial<DecoderLimits> =
     } catch (error) {
       caught = error;
     }
-    expect({ label, isProtocolError: caught instanceof ProtocolError }).toEqual({ label, isProtocolError: true });
+    expect({ label, isProtocolError: caught instanceof ProtocolError }).toEqual({
+      label,
+      isProtocolError: true,
+    });
     message ??= (caught as Error).message;
   }
   return new ProtocolError(message as string);
@@ -123,10 +126,21 @@ describe('RESP3 values', () => {
     ['integral double', ',10\r\n', 10],
     ['inf', ',inf\r\n', Infinity],
     ['-inf', ',-inf\r\n', -Infinity],
-    ['big number', '(3492890328409238509324850943850943825024385\r\n', 3492890328409238509324850943850943825024385n],
+    [
+      'big number',
+      '(3492890328409238509324850943850943825024385\r\n',
+      3492890328409238509324850943850943825024385n,
+    ],
     ['negative big number', '(-12\r\n', -12n],
     ['verbatim string', '=15\r\ntxt:Some string\r\n', 'Some string'],
-    ['map', '%2\r\n+first\r\n:1\r\n+second\r\n:2\r\n', new Map<RespValue, RespValue>([['first', 1], ['second', 2]])],
+    [
+      'map',
+      '%2\r\n+first\r\n:1\r\n+second\r\n:2\r\n',
+      new Map<RespValue, RespValue>([
+        ['first', 1],
+        ['second', 2],
+      ]),
+    ],
     ['empty map', '%0\r\n', new Map()],
     ['set', '~3\r\n+a\r\n+b\r\n:1\r\n', new Set<RespValue>(['a', 'b', 1])],
     ['array of maps', '*1\r\n%1\r\n+k\r\n*1\r\n#t\r\n', [new Map<RespValue, RespValue>([['k', [true]]])]],
@@ -202,7 +216,9 @@ describe('malformed input gives ProtocolError', () => {
   });
 
   test('a map counts keys and values against maxArrayLength', () => {
-    expect(failureEveryWay('%6\r\n', { maxArrayLength: 10 }).message).toMatch(/length exceeds the limit \(5\)/);
+    expect(failureEveryWay('%6\r\n', { maxArrayLength: 10 }).message).toMatch(
+      /length exceeds the limit \(5\)/,
+    );
   });
 
   test('nesting past maxDepth fails', () => {
@@ -267,7 +283,8 @@ describe('streaming', () => {
     const wire = Buffer.concat([Buffer.from(`$${body.length}\r\n`), body, Buffer.from('\r\n:1\r\n')]);
     const out: Decoded = { replies: [], pushes: [] };
     const decoder = decoderInto(out, true);
-    for (let offset = 0; offset < wire.length; offset += 4093) decoder.feed(wire.subarray(offset, offset + 4093));
+    for (let offset = 0; offset < wire.length; offset += 4093)
+      decoder.feed(wire.subarray(offset, offset + 4093));
     expect(out.replies).toHaveLength(2);
     expect((out.replies[0] as Buffer).equals(body)).toBe(true);
     expect(out.replies[1]).toBe(1);

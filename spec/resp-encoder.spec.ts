@@ -44,7 +44,9 @@ describe('command encoder', () => {
     ['mixed', ['HSET', 'h', Buffer.from('f'), 12, 'é']],
   ])('round-trips %s and reports the exact byte size', (_label, args) => {
     const decoded = roundTrip(args);
-    expect(decoded.map((part) => part.toString('hex'))).toEqual(args.map((arg) => asBytes(arg).toString('hex')));
+    expect(decoded.map((part) => part.toString('hex'))).toEqual(
+      args.map((arg) => asBytes(arg).toString('hex')),
+    );
     const encoded = encode(args);
     expect(encoded.bytes).toBe(wireBytes(encoded).length);
   });

@@ -73,6 +73,8 @@ export class Connection implements ReplySink {
   private watchdog: NodeJS.Timeout | null = null;
   /** Whether the watchdog keeps the process alive: only while commands await an outcome. */
   private watchdogHeld = false;
+  /** When the armed watchdog fires. */
+  private watchdogAt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** First in-flight command the watchdog has not yet expired; null means start at the head. */
   private scanFrom: PendingCommand | null = null;
@@ -219,8 +221,9 @@ export class Connection implements ReplySink {
     this.pendingBytes += command.bytes;
     if (this.state === 'ready' || this.state === 'closing') this.scheduleFlush();
     else this.reconnectTimer?.ref();
-    if (this.watchdog === null) this.armWatchdog();
-    else if (!this.watchdogHeld) {
+    if (this.watchdog === null || (command.deadline !== 0 && command.deadline < this.watchdogAt)) {
+      this.rearmWatchdog();
+    } else if (!this.watchdogHeld) {
       this.watchdog.ref();
       this.watchdogHeld = true;
     }
@@ -241,7 +244,8 @@ export class Connection implements ReplySink {
     const inflight = this.inflight;
     if (queue.length === 0) return;
     const now = Date.now();
-    if (inflight.length === 0) this.lastProgressAt = now;
+    const wasIdle = inflight.length === 0;
+    if (wasIdle) this.lastProgressAt = now;
     this.lastActivityAt = now;
     let text = '';
     let corked = false;
@@ -274,6 +278,8 @@ export class Connection implements ReplySink {
     if (corked) socket.uncork();
     this.counters.sent += sent;
     if (!accepted) this.writable = false;
+    // Replies are now owed: the stall detector must be watching even when no command has a deadline.
+    if (wasIdle) this.watchStall();
   };
 
   /** Writes handshake or heartbeat commands straight to the socket, ahead of anything queued. */
@@ -285,6 +291,12 @@ export class Connection implements ReplySink {
     this.pendingBytes += command.bytes;
     this.counters.sent++;
     if (!socket.write(command.payload)) this.writable = false;
+    this.watchStall();
+  }
+
+  private watchStall(): void {
+    const stallAt = this.lastProgressAt + this.options.stallTimeout;
+    if (this.watchdog === null || (this.options.stallTimeout > 0 && stallAt < this.watchdogAt)) this.rearmWatchdog();
   }
 
   private offlineRefusal(): Error | null {
@@ -315,7 +327,7 @@ export class Connection implements ReplySink {
       this.options.connectTimeout > 0
         ? setTimeout(() => {
             if (generation === this.generation && this.state === 'connecting') {
-              socket.destroy(
+              this.dropSocket(
                 new ConnectionError(`connecting to ${this.address} took longer than connectTimeout (${this.options.connectTimeout} ms)`, false),
               );
             }
@@ -370,12 +382,12 @@ export class Connection implements ReplySink {
           if (--remaining === 0) done();
         },
         (error: Error) => {
-          if (generation !== this.generation || this.socket === null) return;
-          const reason =
+          if (generation !== this.generation) return;
+          this.dropSocket(
             error instanceof ReplyError
               ? new HandshakeError(`${name} was refused by ${this.address}: ${error.message}`, { cause: error })
-              : error;
-          this.socket.destroy(reason);
+              : error,
+          );
         },
       );
       encodeCommand(args, step);
@@ -398,12 +410,20 @@ export class Connection implements ReplySink {
 
   /** A protocol error poisons the socket: nothing after it is decoded, and every pending command fails. */
   private poison(error: Error): void {
-    this.lastError = error;
-    this.emitError(error);
+    this.rejectInflight(() => error);
+    this.dropSocket(error);
+  }
+
+  /**
+   * Condemns the current socket now rather than when its 'close' event arrives, so no command issued
+   * in between is written to it. Its late events carry a stale generation and are ignored.
+   */
+  private dropSocket(reason: Error): void {
     const socket = this.socket;
     if (socket === null) return;
-    this.rejectInflight(() => error);
+    this.generation++;
     socket.destroy();
+    this.onSocketGone(reason);
   }
 
   private onSocketGone(socketError: Error | null): void {
@@ -527,9 +547,16 @@ export class Connection implements ReplySink {
 
   // ---- the watchdog: every deadline on one timer ----
 
+  private rearmWatchdog(): void {
+    if (this.watchdog !== null) clearTimeout(this.watchdog);
+    this.watchdog = null;
+    this.armWatchdog();
+  }
+
   private armWatchdog(): void {
     const wake = this.nextWake();
     if (wake === 0) return;
+    this.watchdogAt = wake;
     this.watchdog = setTimeout(this.onWatchdog, Math.max(1, wake - Date.now()));
     this.watchdogHeld = this.inflight.length > 0 || this.queue.length > 0;
     if (!this.watchdogHeld) this.watchdog.unref();
@@ -607,7 +634,7 @@ export class Connection implements ReplySink {
   private checkStall(now: number): void {
     if (this.socket === null || this.inflight.length === 0 || this.options.stallTimeout === 0) return;
     if (now - this.lastProgressAt < this.options.stallTimeout) return;
-    this.socket.destroy(
+    this.dropSocket(
       new ConnectionError(`${this.address} sent nothing for stallTimeout (${this.options.stallTimeout} ms) while replies were owed`, true),
     );
   }
@@ -624,10 +651,10 @@ export class Connection implements ReplySink {
         if (generation === this.generation) this.heartbeatInFlight = false;
       },
       (error: Error) => {
-        if (generation !== this.generation || this.socket === null) return;
+        if (generation !== this.generation) return;
         this.heartbeatInFlight = false;
         if (error instanceof ReplyError) return; // the server answered: it is alive
-        this.socket.destroy(new ConnectionError(`heartbeat PING to ${this.address} got no reply within ${interval} ms`, true));
+        this.dropSocket(new ConnectionError(`heartbeat PING to ${this.address} got no reply within ${interval} ms`, true));
       },
     );
     encodeCommand(['PING'], ping);
