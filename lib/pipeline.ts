@@ -24,7 +24,9 @@ export class Pipeline extends CommandApi<'chain'> {
   exec(): Promise<(RespValue | Error)[]> {
     if (this.executed) return Promise.reject(new InvalidArgumentError('this pipeline was already executed'));
     this.executed = true;
-    return Promise.all(this.recorded.map(({ args, flags }) => this.send(args, flags).then(identity, asError)));
+    return Promise.all(
+      this.recorded.map(({ args, flags }) => this.send(args, flags).then(identity, asError)),
+    );
   }
 
   protected dispatch(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): this {

@@ -40,13 +40,19 @@ describe('handshake', () => {
       }),
     );
     await client.connect();
-    expect(clientInfo(await client.call('CLIENT', 'INFO'))).toMatchObject({ db: '3', name: 'handshake-test' });
+    expect(clientInfo(await client.call('CLIENT', 'INFO'))).toMatchObject({
+      db: '3',
+      name: 'handshake-test',
+    });
 
     await redis.kill();
     await redis.restart();
     await eventually(() => client.status === 'ready' && client.stats().reconnects === 1, 'reconnect', 5_000);
     expect(await client.set('after-restart', 'v')).toBe('OK');
-    expect(clientInfo(await client.call('CLIENT', 'INFO'))).toMatchObject({ db: '3', name: 'handshake-test' });
+    expect(clientInfo(await client.call('CLIENT', 'INFO'))).toMatchObject({
+      db: '3',
+      name: 'handshake-test',
+    });
     // The key landed in database 3, not 0.
     expect(await redis.command('EXISTS', 'after-restart')).toBe(0);
   });
@@ -55,7 +61,9 @@ describe('handshake', () => {
     const redis = await startRedis({ password: PASSWORD });
     const wrong = 'not-the-Right-one-42';
     const client = track(
-      new Client(`redis://default:${wrong}@127.0.0.1:${redis.port}`, { reconnect: { minDelay: 20, maxDelay: 80 } }),
+      new Client(`redis://default:${wrong}@127.0.0.1:${redis.port}`, {
+        reconnect: { minDelay: 20, maxDelay: 80 },
+      }),
     );
     const errors: Error[] = [];
     const attempts: ReconnectingInfo[] = [];
@@ -92,7 +100,9 @@ describe('handshake', () => {
 
   test('explicit username and password options authenticate through AUTH', async () => {
     const redis = await startRedis({ password: PASSWORD });
-    const client = track(new Client(`redis://127.0.0.1:${redis.port}`, { username: 'default', password: PASSWORD }));
+    const client = track(
+      new Client(`redis://127.0.0.1:${redis.port}`, { username: 'default', password: PASSWORD }),
+    );
     await client.connect();
     expect(await client.call('ACL', 'WHOAMI')).toBe('default');
   });
@@ -133,7 +143,9 @@ describe('TLS', () => {
   test('rediss:// with the CA verifies the server and works end to end', async () => {
     const redis = await startRedis({ tls: true });
     const files = redis.tls as NonNullable<typeof redis.tls>;
-    const client = track(new Client(`rediss://127.0.0.1:${redis.port}`, { tls: { ca: readFileSync(files.ca) } }));
+    const client = track(
+      new Client(`rediss://127.0.0.1:${redis.port}`, { tls: { ca: readFileSync(files.ca) } }),
+    );
     await client.connect();
     expect(await client.set('tls', 'secure')).toBe('OK');
     expect(await client.get('tls')).toBe('secure');

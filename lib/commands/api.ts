@@ -61,7 +61,11 @@ export abstract class CommandApi<Mode extends ApiMode> {
 
   /** 'OK'; null when nx/xx prevented the write; the old value (or null) with `get`. */
   set(key: RedisKey, value: CommandArg, options?: SetOptions): Returns<Mode, string | null, this> {
-    return this.dispatch(setArgs(key, value, options), CommandFlags.None) as Returns<Mode, string | null, this>;
+    return this.dispatch(setArgs(key, value, options), CommandFlags.None) as Returns<
+      Mode,
+      string | null,
+      this
+    >;
   }
 
   del(...keys: RedisKey[]): Returns<Mode, number, this> {
@@ -91,11 +95,7 @@ export abstract class CommandApi<Mode extends ApiMode> {
         ? ['EXPIRE', key, seconds]
         : new InvalidArgumentError(`EXPIRE seconds must be an integer, not ${String(seconds)}`),
       CommandFlags.None,
-    ) as Returns<
-      Mode,
-      number,
-      this
-    >;
+    ) as Returns<Mode, number, this>;
   }
 
   /** Seconds to live; -1 without expiry, -2 when the key does not exist. */
@@ -105,19 +105,14 @@ export abstract class CommandApi<Mode extends ApiMode> {
 
   /** How many of the keys exist (a key named twice counts twice). */
   exists(...keys: RedisKey[]): Returns<Mode, number, this> {
-    return this.dispatch(keyed('EXISTS', keys), CommandFlags.ReadOnly) as Returns<
-      Mode,
-      number,
-      this
-    >;
+    return this.dispatch(keyed('EXISTS', keys), CommandFlags.ReadOnly) as Returns<Mode, number, this>;
   }
 
   ping(message?: string): Returns<Mode, string, this> {
-    return this.dispatch(message === undefined ? ['PING'] : ['PING', message], CommandFlags.ReadOnly) as Returns<
-      Mode,
-      string,
-      this
-    >;
+    return this.dispatch(
+      message === undefined ? ['PING'] : ['PING', message],
+      CommandFlags.ReadOnly,
+    ) as Returns<Mode, string, this>;
   }
 }
 
@@ -174,6 +169,7 @@ function msetArgs(entries: MsetEntries): CommandArg[] | InvalidArgumentError {
 }
 
 function keyed(command: string, keys: readonly RedisKey[]): CommandArg[] | InvalidArgumentError {
-  if (!Array.isArray(keys) || keys.length === 0) return new InvalidArgumentError(`${command} needs at least one key`);
+  if (!Array.isArray(keys) || keys.length === 0)
+    return new InvalidArgumentError(`${command} needs at least one key`);
   return [command, ...keys];
 }

@@ -20,7 +20,10 @@ const REPLY_BREAKING = new Set([
 ]);
 
 /** Why this command cannot run on a pipelined connection, or undefined when it can. */
-export function replyBreakingReason(command: string, args: readonly CommandArg[]): InvalidArgumentError | undefined {
+export function replyBreakingReason(
+  command: string,
+  args: readonly CommandArg[],
+): InvalidArgumentError | undefined {
   const name = command.toUpperCase();
   const breaking =
     REPLY_BREAKING.has(name) ||

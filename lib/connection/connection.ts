@@ -120,7 +120,9 @@ export class Connection implements ReplySink {
       return Promise.reject(new ConnectionClosedError(`the client for ${this.address} is closed`));
     }
     if (this.inflight.length + this.queue.length >= this.options.maxPending) {
-      return Promise.reject(new QueueFullError(`maxPending (${this.options.maxPending}) commands are already pending`));
+      return Promise.reject(
+        new QueueFullError(`maxPending (${this.options.maxPending}) commands are already pending`),
+      );
     }
     const command = new PendingCommand(args[0] as string, flags);
     try {
@@ -130,7 +132,9 @@ export class Connection implements ReplySink {
     }
     if (this.pendingBytes + command.bytes > this.options.maxPendingBytes) {
       return Promise.reject(
-        new QueueFullError(`maxPendingBytes (${this.options.maxPendingBytes}) would be exceeded by ${command.bytes} bytes`),
+        new QueueFullError(
+          `maxPendingBytes (${this.options.maxPendingBytes}) would be exceeded by ${command.bytes} bytes`,
+        ),
       );
     }
     if (state !== 'ready') {
@@ -165,7 +169,12 @@ export class Connection implements ReplySink {
       this.finish();
       return done;
     }
-    const quit = new PendingCommand('QUIT', CommandFlags.None, () => this.finish(), () => this.finish());
+    const quit = new PendingCommand(
+      'QUIT',
+      CommandFlags.None,
+      () => this.finish(),
+      () => this.finish(),
+    );
     encodeCommand(['QUIT'], quit);
     this.enqueue(quit);
     return done;
@@ -175,7 +184,8 @@ export class Connection implements ReplySink {
   disconnect(): void {
     if (this.state === 'closed') return;
     this.state = 'closing';
-    const reason = () => new ConnectionClosedError(`disconnect() was called on the client for ${this.address}`);
+    const reason = () =>
+      new ConnectionClosedError(`disconnect() was called on the client for ${this.address}`);
     this.rejectInflight(reason);
     this.rejectQueued(reason);
     this.finish();
@@ -296,7 +306,8 @@ export class Connection implements ReplySink {
 
   private watchStall(): void {
     const stallAt = this.lastProgressAt + this.options.stallTimeout;
-    if (this.watchdog === null || (this.options.stallTimeout > 0 && stallAt < this.watchdogAt)) this.rearmWatchdog();
+    if (this.watchdog === null || (this.options.stallTimeout > 0 && stallAt < this.watchdogAt))
+      this.rearmWatchdog();
   }
 
   private offlineRefusal(): Error | null {
@@ -304,7 +315,9 @@ export class Connection implements ReplySink {
       return new ConnectionError(`not connected to ${this.address} and offlineQueue is off`, false);
     }
     if (this.queue.length >= this.options.maxOfflineQueue) {
-      return new QueueFullError(`the offline queue for ${this.address} holds maxOfflineQueue (${this.options.maxOfflineQueue}) commands`);
+      return new QueueFullError(
+        `the offline queue for ${this.address} holds maxOfflineQueue (${this.options.maxOfflineQueue}) commands`,
+      );
     }
     return null;
   }
@@ -328,7 +341,10 @@ export class Connection implements ReplySink {
         ? setTimeout(() => {
             if (generation === this.generation && this.state === 'connecting') {
               this.dropSocket(
-                new ConnectionError(`connecting to ${this.address} took longer than connectTimeout (${this.options.connectTimeout} ms)`, false),
+                new ConnectionError(
+                  `connecting to ${this.address} took longer than connectTimeout (${this.options.connectTimeout} ms)`,
+                  false,
+                ),
               );
             }
           }, this.options.connectTimeout)
@@ -385,7 +401,9 @@ export class Connection implements ReplySink {
           if (generation !== this.generation) return;
           this.dropSocket(
             error instanceof ReplyError
-              ? new HandshakeError(`${name} was refused by ${this.address}: ${error.message}`, { cause: error })
+              ? new HandshakeError(`${name} was refused by ${this.address}: ${error.message}`, {
+                  cause: error,
+                })
               : error,
           );
         },
@@ -427,7 +445,8 @@ export class Connection implements ReplySink {
   }
 
   private onSocketGone(socketError: Error | null): void {
-    const cause = socketError ?? this.lastError ?? new ConnectionError(`${this.address} closed the connection`, true);
+    const cause =
+      socketError ?? this.lastError ?? new ConnectionError(`${this.address} closed the connection`, true);
     this.socket = null;
     this.writable = false;
     this.handshaking = false;
@@ -460,12 +479,15 @@ export class Connection implements ReplySink {
         ),
       );
     }
-    for (let command = retries.head; command !== null; command = command.next) this.pendingBytes += command.bytes;
+    for (let command = retries.head; command !== null; command = command.next)
+      this.pendingBytes += command.bytes;
     this.queue.prepend(retries);
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(cause);
     this.listener.onClose();
     if (closing) {
-      this.rejectQueued(() => new ConnectionClosedError(`the client for ${this.address} closed before sending this command`));
+      this.rejectQueued(
+        () => new ConnectionClosedError(`the client for ${this.address} closed before sending this command`),
+      );
       this.finish();
       return;
     }
@@ -487,7 +509,12 @@ export class Connection implements ReplySink {
     }
     if (!this.options.offlineQueue) {
       this.rejectQueued(
-        () => new ConnectionError(`not connected to ${this.address} and offlineQueue is off: ${cause.message}`, false, { cause }),
+        () =>
+          new ConnectionError(
+            `not connected to ${this.address} and offlineQueue is off: ${cause.message}`,
+            false,
+            { cause },
+          ),
       );
     }
     this.state = 'reconnecting';
@@ -610,7 +637,10 @@ export class Connection implements ReplySink {
 
   private expireQueued(now: number): void {
     const queue = this.queue;
-    while (queue.head !== null && (queue.head.settled || (queue.head.deadline > 0 && queue.head.deadline <= now))) {
+    while (
+      queue.head !== null &&
+      (queue.head.settled || (queue.head.deadline > 0 && queue.head.deadline <= now))
+    ) {
       const command = queue.shift() as PendingCommand;
       this.pendingBytes -= command.bytes;
       if (!command.settled) this.timeOut(command, false);
@@ -635,7 +665,10 @@ export class Connection implements ReplySink {
     if (this.socket === null || this.inflight.length === 0 || this.options.stallTimeout === 0) return;
     if (now - this.lastProgressAt < this.options.stallTimeout) return;
     this.dropSocket(
-      new ConnectionError(`${this.address} sent nothing for stallTimeout (${this.options.stallTimeout} ms) while replies were owed`, true),
+      new ConnectionError(
+        `${this.address} sent nothing for stallTimeout (${this.options.stallTimeout} ms) while replies were owed`,
+        true,
+      ),
     );
   }
 
@@ -654,7 +687,9 @@ export class Connection implements ReplySink {
         if (generation !== this.generation) return;
         this.heartbeatInFlight = false;
         if (error instanceof ReplyError) return; // the server answered: it is alive
-        this.dropSocket(new ConnectionError(`heartbeat PING to ${this.address} got no reply within ${interval} ms`, true));
+        this.dropSocket(
+          new ConnectionError(`heartbeat PING to ${this.address} got no reply within ${interval} ms`, true),
+        );
       },
     );
     encodeCommand(['PING'], ping);

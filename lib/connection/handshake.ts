@@ -7,8 +7,7 @@ import type { ResolvedOptions } from './options';
  */
 export function handshakeCommands(options: ResolvedOptions): CommandArg[][] {
   const commands: CommandArg[][] = [];
-  const auth =
-    options.password === undefined ? undefined : [options.username ?? 'default', options.password];
+  const auth = options.password === undefined ? undefined : [options.username ?? 'default', options.password];
   if (options.protocol !== undefined) {
     const hello: CommandArg[] = ['HELLO', options.protocol];
     if (auth) hello.push('AUTH', ...auth);

@@ -110,7 +110,10 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     commandTimeout: nonNegative('commandTimeout', options.commandTimeout ?? DEFAULTS.commandTimeout),
     connectTimeout: nonNegative('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout),
     stallTimeout: nonNegative('stallTimeout', options.stallTimeout ?? DEFAULTS.stallTimeout),
-    heartbeatInterval: nonNegative('heartbeatInterval', options.heartbeatInterval ?? DEFAULTS.heartbeatInterval),
+    heartbeatInterval: nonNegative(
+      'heartbeatInterval',
+      options.heartbeatInterval ?? DEFAULTS.heartbeatInterval,
+    ),
     reconnect,
     maxPending: positive('maxPending', options.maxPending ?? DEFAULTS.maxPending),
     maxPendingBytes: positive('maxPendingBytes', options.maxPendingBytes ?? DEFAULTS.maxPendingBytes),
@@ -140,7 +143,9 @@ export function parseRedisUrl(url: string): ParsedUrl {
     throw new InvalidArgumentError(`not a valid URL: ${redactUrl(url)}`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new InvalidArgumentError(`unsupported URL scheme "${parsed.protocol}" in ${redactUrl(url)}: use redis:// or rediss://`);
+    throw new InvalidArgumentError(
+      `unsupported URL scheme "${parsed.protocol}" in ${redactUrl(url)}: use redis:// or rediss://`,
+    );
   }
   if (parsed.hostname === '') throw new InvalidArgumentError(`no host in ${redactUrl(url)}`);
   const port = parsed.port === '' ? 6379 : Number(parsed.port);
@@ -148,7 +153,8 @@ export function parseRedisUrl(url: string): ParsedUrl {
   let db: number | undefined;
   if (path !== '') {
     db = Number(path);
-    if (!/^\d+$/.test(path)) throw new InvalidArgumentError(`the database in ${redactUrl(url)} must be a number`);
+    if (!/^\d+$/.test(path))
+      throw new InvalidArgumentError(`the database in ${redactUrl(url)} must be a number`);
   }
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -173,6 +179,7 @@ function nonNegative(name: string, value: number): number {
 }
 
 function positive(name: string, value: number): number {
-  if (typeof value !== 'number' || !(value > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  if (typeof value !== 'number' || !(value > 0))
+    throw new InvalidArgumentError(`${name} must be a positive number`);
   return value;
 }

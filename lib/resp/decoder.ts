@@ -148,7 +148,9 @@ export class RespDecoder {
           const lineEnd = this.findLineEnd(buf, pos + 1, end);
           if (lineEnd === INCOMPLETE) return this.keepTail(buf, pos);
           if (type === 43) {
-            this.emit(this.buffers ? copyBytes(buf, pos + 1, lineEnd) : buf.toString('utf8', pos + 1, lineEnd));
+            this.emit(
+              this.buffers ? copyBytes(buf, pos + 1, lineEnd) : buf.toString('utf8', pos + 1, lineEnd),
+            );
           } else {
             this.emit(new ReplyError(buf.toString('utf8', pos + 1, lineEnd)));
           }
@@ -195,7 +197,8 @@ export class RespDecoder {
         case 95: {
           // _ null
           if (pos + 3 > end) return this.keepTail(buf, pos);
-          if (buf[pos + 1] !== CR || buf[pos + 2] !== LF) throw new ProtocolError(`malformed null: expected "_\\r\\n"`);
+          if (buf[pos + 1] !== CR || buf[pos + 2] !== LF)
+            throw new ProtocolError(`malformed null: expected "_\\r\\n"`);
           this.emit(null);
           pos += 3;
           break;
@@ -230,7 +233,9 @@ export class RespDecoder {
           break;
         }
         default:
-          throw new ProtocolError(`unknown RESP type byte 0x${(type ?? 0).toString(16).padStart(2, '0')}${describeByte(type)}`);
+          throw new ProtocolError(
+            `unknown RESP type byte 0x${(type ?? 0).toString(16).padStart(2, '0')}${describeByte(type)}`,
+          );
       }
     }
   }
@@ -285,7 +290,8 @@ export class RespDecoder {
     if (type === 33) return new ReplyError(buf.toString('utf8', start, end));
     if (type === 61) {
       // Verbatim strings carry a three-letter format and a colon before the text.
-      if (end - start < 4 || buf[start + 3] !== 58) throw new ProtocolError(`malformed verbatim string format`);
+      if (end - start < 4 || buf[start + 3] !== 58)
+        throw new ProtocolError(`malformed verbatim string format`);
       start += 4;
     }
     return this.buffers ? copyBytes(buf, start, end) : buf.toString('utf8', start, end);
@@ -357,7 +363,9 @@ export class RespDecoder {
         this.cursor = i + 2;
         return value;
       }
-      throw new ProtocolError(`malformed length for type ${typeName(type)}: unexpected ${describeByte(byte) || 'byte'}`);
+      throw new ProtocolError(
+        `malformed length for type ${typeName(type)}: unexpected ${describeByte(byte) || 'byte'}`,
+      );
     }
   }
 
@@ -378,7 +386,8 @@ export class RespDecoder {
     let value = 0;
     for (let j = i; j < lineEnd; j++) {
       const byte = buf[j] as number;
-      if (byte < ZERO || byte > NINE) throw new ProtocolError(`malformed integer: unexpected ${describeByte(byte) || 'byte'}`);
+      if (byte < ZERO || byte > NINE)
+        throw new ProtocolError(`malformed integer: unexpected ${describeByte(byte) || 'byte'}`);
       value = value * 10 + (byte - ZERO);
     }
     if (digits <= 15) return negative ? -value : value;
