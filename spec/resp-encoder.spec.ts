@@ -4,7 +4,7 @@ import { encodeCommand, type EncodedCommand } from '../lib/resp/encoder';
 import type { CommandArg, RespValue } from '../lib/resp/types';
 
 function encode(args: CommandArg[]): EncodedCommand {
-  const out: EncodedCommand = { payload: '', bytes: 0 };
+  const out: EncodedCommand = { payload: '', bytes: 0, ascii: true };
   encodeCommand(args, out);
   return out;
 }

@@ -68,6 +68,9 @@ export class Connection implements ReplySink {
   private readonly decoder: RespDecoder;
   private pendingBytes = 0;
   private flushScheduled = false;
+  /** Date.now() read once per tick for deadlines; valid while `tickClockSet` is true. */
+  private tickClock = 0;
+  private tickClockSet = false;
   private writable = false;
   private handshaking = false;
   private watchdog: NodeJS.Timeout | null = null;
@@ -224,13 +227,14 @@ export class Connection implements ReplySink {
   // ---- write path ----
 
   private enqueue(command: PendingCommand): void {
+    // Scheduling the flush first lets it double as the tick boundary that expires the shared clock.
+    if (this.state === 'ready' || this.state === 'closing') this.scheduleFlush();
+    else this.reconnectTimer?.ref();
     if (this.options.commandTimeout > 0 && command.deadline === 0) {
-      command.deadline = Date.now() + this.options.commandTimeout;
+      command.deadline = this.now() + this.options.commandTimeout;
     }
     this.queue.push(command);
     this.pendingBytes += command.bytes;
-    if (this.state === 'ready' || this.state === 'closing') this.scheduleFlush();
-    else this.reconnectTimer?.ref();
     if (this.watchdog === null || (command.deadline !== 0 && command.deadline < this.watchdogAt)) {
       this.rearmWatchdog();
     } else if (!this.watchdogHeld) {
@@ -238,6 +242,20 @@ export class Connection implements ReplySink {
       this.watchdogHeld = true;
     }
   }
+
+  /** Commands issued in one tick share one clock reading; the flush, a tick later, forgets it. */
+  private now(): number {
+    if (!this.tickClockSet) {
+      this.tickClock = Date.now();
+      this.tickClockSet = true;
+      if (!this.flushScheduled) process.nextTick(this.forgetClock);
+    }
+    return this.tickClock;
+  }
+
+  private readonly forgetClock = (): void => {
+    this.tickClockSet = false;
+  };
 
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
@@ -248,6 +266,7 @@ export class Connection implements ReplySink {
   /** Moves every queued command to the socket in one write: a single string when all are text. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
+    this.tickClockSet = false;
     const socket = this.socket;
     if (socket === null || !this.writable || this.handshaking) return;
     const queue = this.queue;
@@ -258,6 +277,7 @@ export class Connection implements ReplySink {
     if (wasIdle) this.lastProgressAt = now;
     this.lastActivityAt = now;
     let text = '';
+    let ascii = true;
     let corked = false;
     let accepted = true;
     let sent = 0;
@@ -272,19 +292,21 @@ export class Connection implements ReplySink {
       const payload = command.payload;
       if (typeof payload === 'string') {
         text += payload;
+        ascii = ascii && command.ascii;
       } else {
         if (!corked) {
           socket.cork();
           corked = true;
         }
-        if (text !== '') accepted = socket.write(text) && accepted;
+        if (text !== '') accepted = socket.write(text, ascii ? 'latin1' : 'utf8') && accepted;
         text = '';
+        ascii = true;
         accepted = socket.write(payload) && accepted;
       }
       // Only a read-only command can be sent twice; drop other payloads so memory follows the socket.
       if ((command.flags & CommandFlags.ReadOnly) === 0) command.payload = '';
     }
-    if (text !== '') accepted = socket.write(text) && accepted;
+    if (text !== '') accepted = socket.write(text, ascii ? 'latin1' : 'utf8') && accepted;
     if (corked) socket.uncork();
     this.counters.sent += sent;
     if (!accepted) this.writable = false;

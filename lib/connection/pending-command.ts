@@ -29,6 +29,7 @@ function captureSettlers(resolve: Settle<RespValue>, reject: Settle<Error>): voi
 export class PendingCommand implements EncodedCommand {
   payload: string | Buffer = '';
   bytes = 0;
+  ascii = true;
   next: PendingCommand | null = null;
   /** Epoch ms after which the caller gets a TimeoutError; 0 for none. */
   deadline = 0;

@@ -6,6 +6,8 @@ export interface EncodedCommand {
   payload: string | Buffer;
   /** Exact size on the wire. */
   bytes: number;
+  /** The payload is a string of ASCII only, so it can be written as latin1, which is cheaper than UTF-8. */
+  ascii: boolean;
 }
 
 /**
@@ -40,6 +42,8 @@ export function encodeCommand(args: readonly CommandArg[], into: EncodedCommand)
   }
   into.payload = text;
   into.bytes = bytes;
+  // Every header byte is ASCII, and an argument's UTF-8 length equals its length only when it is ASCII.
+  into.ascii = bytes === text.length;
 }
 
 /** Slow path for commands carrying Buffers: measure, allocate once, fill. */
@@ -69,6 +73,7 @@ function encodeBinary(args: readonly CommandArg[], into: EncodedCommand): void {
   }
   into.payload = out;
   into.bytes = total;
+  into.ascii = false;
 }
 
 function numberArg(value: number, args: readonly unknown[], index: number): string {
