@@ -1,4 +1,5 @@
 import { ProtocolError, ReplyError } from '../errors';
+import { ByteAccumulator } from './byte-accumulator';
 import { DEFAULT_DECODER_LIMITS, type DecoderLimits, type RespValue } from './types';
 
 /** Where decoded frames go. */
@@ -31,29 +32,37 @@ interface Frame {
   items: RespValue[];
 }
 
-/** A bulk-style body whose bytes span chunks. Collected as slices and joined once. */
+/** A bulk-style body whose bytes span chunks. */
 interface PartialBody {
   type: number;
   length: number;
-  parts: Buffer[];
-  received: number;
+  bytes: ByteAccumulator;
 }
 
 /** Returned by header parsers when the line is not complete yet. */
 const INCOMPLETE = -2;
 
+/** Unfinished lines shorter than this are re-parsed whole; longer ones are scanned incrementally. */
+const SHORT_TAIL = 64;
+
+/** Types whose header is a length: only digits may follow past the first byte or two. */
+const LENGTH_TYPES = new Set([36, 61, 33, 42, 37, 126, 62, 124]);
+
 /**
  * Streaming RESP2/RESP3 decoder.
  *
  * Input may be split at any byte. Aggregates in progress stay on `stack`; a bulk body in progress is
- * collected in `body`; only an unfinished header line (bounded by `maxLineLength`) is kept and
- * re-scanned when the next chunk arrives. A protocol error is sticky: later input is never decoded.
+ * gathered in `body`; an unfinished line is gathered in `tail`, and each new chunk is scanned only for
+ * the line's end, so slow or tiny chunks cost linear time. A protocol error is sticky: later input is
+ * never decoded.
  */
 export class RespDecoder {
   private readonly limits: DecoderLimits;
   private readonly stack: Frame[] = [];
   private body: PartialBody | null = null;
-  private tail: Buffer | null = null;
+  private tail: ByteAccumulator | null = null;
+  /** Bytes fed since the open top-level aggregate began, against maxReplyBytes. */
+  private replyBytes = 0;
   private buffers = false;
   private failure: ProtocolError | null = null;
   /** Position reached by the last header parse; a field so parsers can return the value alone. */
@@ -68,7 +77,7 @@ export class RespDecoder {
 
   /** Bytes held for frames not yet complete. */
   get bufferedBytes(): number {
-    return (this.tail?.length ?? 0) + (this.body?.received ?? 0);
+    return (this.tail?.length ?? 0) + (this.body?.bytes.length ?? 0);
   }
 
   /** True when no frame is partly decoded. */
@@ -81,6 +90,7 @@ export class RespDecoder {
     this.stack.length = 0;
     this.body = null;
     this.tail = null;
+    this.replyBytes = 0;
     this.failure = null;
   }
 
@@ -88,16 +98,17 @@ export class RespDecoder {
   feed(chunk: Buffer): void {
     if (this.failure !== null) throw this.failure;
     try {
-      let buf = chunk;
       let start = 0;
-      if (this.body !== null) {
-        start = this.continueBody(chunk);
-        if (start < 0) return;
-      } else if (this.tail !== null) {
-        buf = Buffer.concat([this.tail, chunk]);
-        this.tail = null;
+      if (this.tail !== null) {
+        start = this.continueLine(chunk);
+        if (start < 0) return this.countReplyBytes(chunk.length);
       }
-      this.parse(buf, start);
+      if (this.body !== null) {
+        start = this.continueBody(chunk, start);
+        if (start < 0) return;
+      }
+      this.parse(chunk, start);
+      this.countReplyBytes(chunk.length);
     } catch (error) {
       this.failure =
         error instanceof ProtocolError
@@ -108,6 +119,62 @@ export class RespDecoder {
       this.tail = null;
       throw this.failure;
     }
+  }
+
+  /**
+   * Bounds what one aggregate reply may take in, since element counts alone allow a peer to stream
+   * endless small elements into one open array. Counted per chunk, so the bound is approximate by at
+   * most one chunk.
+   */
+  private countReplyBytes(length: number): void {
+    if (this.stack.length === 0) {
+      this.replyBytes = 0;
+      return;
+    }
+    this.replyBytes += length;
+    if (this.replyBytes > this.limits.maxReplyBytes) {
+      throw new ProtocolError(
+        `one reply took in more than maxReplyBytes (${this.limits.maxReplyBytes}) bytes`,
+      );
+    }
+  }
+
+  /**
+   * Feeds a chunk to the unfinished line in `tail`. Returns where parsing of the chunk resumes, or -1
+   * when the chunk was consumed. A short tail is simply re-parsed with the chunk; a long one (a hostile
+   * or huge line arriving in pieces) is never re-scanned: only the new bytes are checked, by the same
+   * rules the parser applies, so errors surface at the same byte however the input is split.
+   */
+  private continueLine(chunk: Buffer): number {
+    const tail = this.tail as ByteAccumulator;
+    this.tail = null;
+    if (tail.length < SHORT_TAIL) {
+      this.parse(tail.concat(chunk), 0);
+      return -1;
+    }
+    const lengthLine = LENGTH_TYPES.has(tail.firstByte());
+    let index = 0;
+    if (tail.lastByte() !== CR) {
+      for (; index < chunk.length; index++) {
+        const byte = chunk[index] as number;
+        if (byte === CR) break;
+        if (lengthLine ? byte < ZERO || byte > NINE : byte === LF) {
+          this.parse(tail.concat(chunk.subarray(0, index + 1)), 0); // throws this byte's error
+          throw new ProtocolError('malformed line');
+        }
+      }
+      this.checkLineLength(tail.length + index - 1);
+      if (index >= chunk.length - 1) {
+        tail.append(chunk);
+        this.tail = tail;
+        return -1;
+      }
+    } else {
+      index = -1;
+    }
+    const end = index + 2;
+    this.parse(tail.concat(chunk.subarray(0, end)), 0);
+    return end;
   }
 
   private parse(buf: Buffer, start: number): void {
@@ -263,27 +330,26 @@ export class RespDecoder {
   }
 
   private startBody(type: number, length: number, available: Buffer): void {
-    this.body = { type, length, parts: available.length > 0 ? [available] : [], received: available.length };
+    this.body = { type, length, bytes: new ByteAccumulator(available, length + 2) };
   }
 
-  /** Feeds a chunk to the body in progress. Returns where parsing resumes, or -1 if more is needed. */
-  private continueBody(chunk: Buffer): number {
+  /** Feeds a chunk, from `start`, to the body in progress. Returns where parsing resumes, or -1. */
+  private continueBody(chunk: Buffer, start: number): number {
     const body = this.body as PartialBody;
-    const needed = body.length + 2 - body.received;
-    if (chunk.length < needed) {
-      body.parts.push(chunk);
-      body.received += chunk.length;
+    const needed = body.length + 2 - body.bytes.length;
+    if (chunk.length - start < needed) {
+      body.bytes.append(start === 0 ? chunk : chunk.subarray(start));
       return -1;
     }
-    body.parts.push(chunk.subarray(0, needed));
+    body.bytes.append(chunk.subarray(start, start + needed));
     this.body = null;
-    const whole = Buffer.concat(body.parts, body.length + 2);
+    const whole = body.bytes.bytes();
     if (whole[body.length] !== CR || whole[body.length + 1] !== LF) {
       throw new ProtocolError(`missing CRLF after a ${body.length}-byte bulk body`);
     }
     if (this.stack.length === 0) this.buffers = this.sink.wantsBuffers();
     this.emit(this.bodyValue(body.type, whole, 0, body.length));
-    return needed;
+    return start + needed;
   }
 
   private bodyValue(type: number, buf: Buffer, start: number, end: number): RespValue {
@@ -298,11 +364,17 @@ export class RespDecoder {
   }
 
   private keepTail(buf: Buffer, from: number): void {
-    if (buf.length - from > this.limits.maxLineLength + 2) {
+    // A CR that ends the chunk belongs to the CRLF, which the limit does not count.
+    this.checkLineLength(buf.length - from - (buf[buf.length - 1] === CR ? 1 : 0));
+    // Copied, so a small unfinished header does not pin a large socket chunk.
+    this.tail = new ByteAccumulator(buf.subarray(from), this.limits.maxLineLength + 3);
+  }
+
+  /** `length` counts the type byte and the line, not its CRLF. */
+  private checkLineLength(length: number): void {
+    if (length > this.limits.maxLineLength + 1) {
       throw new ProtocolError(`line longer than maxLineLength (${this.limits.maxLineLength}) without CRLF`);
     }
-    // Copy so a small unfinished header does not pin a large socket chunk.
-    this.tail = Buffer.from(buf.subarray(from));
   }
 
   /** Index of the CR that ends the line starting at `from`, or INCOMPLETE. Validates the LF. */
@@ -351,6 +423,7 @@ export class RespDecoder {
       if (byte >= ZERO && byte <= NINE) {
         value = value * 10 + (byte - ZERO);
         digits++;
+        if (digits > this.limits.maxLineLength) this.checkLineLength(digits + 1);
         if (value > limit) {
           throw new ProtocolError(`${typeName(type)} length exceeds the limit (${limit})`);
         }

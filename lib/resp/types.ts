@@ -25,6 +25,8 @@ export interface DecoderLimits {
   maxDepth: number;
   /** Longest header, simple string, error or number line, CRLF excluded. */
   maxLineLength: number;
+  /** Most bytes one aggregate reply may span on the wire, so an endless array cannot exhaust memory. */
+  maxReplyBytes: number;
 }
 
 export const DEFAULT_DECODER_LIMITS: Readonly<DecoderLimits> = Object.freeze({
@@ -32,4 +34,5 @@ export const DEFAULT_DECODER_LIMITS: Readonly<DecoderLimits> = Object.freeze({
   maxArrayLength: 2 ** 32 - 1,
   maxDepth: 16_384,
   maxLineLength: 1024 * 1024,
+  maxReplyBytes: 1024 * 1024 * 1024,
 });
