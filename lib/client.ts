@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import { CommandApi } from './commands/api';
 import { Connection, type ConnectionStats, type ReconnectingInfo } from './connection/connection';
 import { resolveOptions, type ClientOptions } from './connection/options';
@@ -53,6 +54,11 @@ export class Client extends CommandApi<'promise'> {
 
   get status(): ReturnType<Connection['stats']>['state'] {
     return this.connection.status;
+  }
+
+  /** What console.log shows: the server and state, never options or credentials. */
+  [inspect.custom](): string {
+    return `Client { ${this.address}, ${this.status} }`;
   }
 
   /** Resolves once connected and ready; rejects if this attempt fails (reconnecting goes on). */

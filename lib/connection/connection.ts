@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { inspect } from 'node:util';
 import tls from 'node:tls';
 import {
   ConnectionClosedError,
@@ -7,6 +8,7 @@ import {
   ProtocolError,
   QueueFullError,
   ReplyError,
+  ResplineError,
   TimeoutError,
 } from '../errors';
 import { RespDecoder, type ReplySink } from '../resp/decoder';
@@ -103,6 +105,11 @@ export class Connection implements ReplySink {
 
   get status(): ConnectionState {
     return this.state;
+  }
+
+  /** What console.log shows: never the options, which hold credentials. */
+  [inspect.custom](): string {
+    return `Connection { ${this.address}, ${this.state} }`;
   }
 
   /** Opens the socket if needed; resolves when the handshake is done, rejects if this attempt fails. */
@@ -412,18 +419,24 @@ export class Connection implements ReplySink {
         },
         (error: Error) => {
           if (generation !== this.generation) return;
-          this.dropSocket(
-            error instanceof ReplyError
-              ? new HandshakeError(`${name} was refused by ${this.address}: ${error.message}`, {
-                  cause: error,
-                })
-              : error,
-          );
+          this.dropSocket(error instanceof ReplyError ? this.handshakeRefusal(name, error) : error);
         },
       );
       encodeCommand(args, step);
       this.writeInternal(step);
     }
+  }
+
+  /**
+   * A server that does not know HELLO or AUTH echoes the arguments in its error, password included,
+   * so the message is scrubbed and the original reply is not kept as the cause.
+   */
+  private handshakeRefusal(command: string, refusal: ReplyError): HandshakeError {
+    const password = this.options.password;
+    const said = password ? refusal.message.split(password).join('***') : refusal.message;
+    const cause = new ReplyError(said);
+    cause.command = command;
+    return new HandshakeError(`${command} was refused by ${this.address}: ${said}`, { cause });
   }
 
   private onHandshakeDone(): void {
@@ -457,7 +470,14 @@ export class Connection implements ReplySink {
     this.onSocketGone(reason);
   }
 
-  private onSocketGone(socketError: Error | null): void {
+  private onSocketGone(failure: Error | null): void {
+    // Socket and TLS failures arrive as plain Node errors; callers get a typed one that names the server.
+    const socketError =
+      failure === null || failure instanceof ResplineError
+        ? failure
+        : new ConnectionError(`connection to ${this.address} failed: ${failure.message}`, false, {
+            cause: failure,
+          });
     const cause =
       socketError ?? this.lastError ?? new ConnectionError(`${this.address} closed the connection`, true);
     this.socket = null;

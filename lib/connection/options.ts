@@ -99,11 +99,11 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   let tls: TlsConnectionOptions | undefined;
   if (options.tls === true || (options.tls === undefined && fromUrl?.tls === true)) tls = {};
   else if (typeof options.tls === 'object') tls = options.tls;
-  return {
+  const resolved: ResolvedOptions = {
     host: fromUrl?.host ?? '127.0.0.1',
     port: fromUrl?.port ?? 6379,
     username: options.username ?? fromUrl?.username,
-    password: options.password ?? fromUrl?.password,
+    password: undefined,
     db,
     protocol: options.protocol,
     name: options.name,
@@ -122,6 +122,12 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     tls,
     limits: { ...DEFAULT_DECODER_LIMITS, ...options.limits },
   };
+  // Not enumerable, so logging, inspecting or serialising the options never shows it.
+  Object.defineProperty(resolved, 'password', {
+    value: options.password ?? fromUrl?.password,
+    enumerable: false,
+  });
+  return resolved;
 }
 
 interface ParsedUrl {
@@ -166,9 +172,17 @@ export function parseRedisUrl(url: string): ParsedUrl {
   };
 }
 
-/** The URL with any password replaced, safe for messages and logs. */
+/**
+ * The URL with any credentials' password replaced, safe for messages and logs. Everything up to the
+ * last "@" counts as credentials, since a password may itself hold "/" or "@".
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@/i.exec(url);
+  if (match === null) return url;
+  const [whole, scheme, credentials] = match as unknown as [string, string, string];
+  const colon = credentials.indexOf(':');
+  const user = colon === -1 ? '' : credentials.slice(0, colon);
+  return `${scheme}${user}:***@${url.slice(whole.length)}`;
 }
 
 function nonNegative(name: string, value: number): number {

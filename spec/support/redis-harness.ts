@@ -140,6 +140,52 @@ export async function generateTlsFiles(dir: string): Promise<TlsFiles> {
   return { ca: files.ca, cert: files.cert, key: files.key };
 }
 
+/** Paths of a client certificate and its key, in PEM. */
+export interface ClientCertificateFiles {
+  cert: string;
+  key: string;
+}
+
+/**
+ * Writes a client certificate (extendedKeyUsage clientAuth), signed by the CA that `generateTlsFiles(dir)`
+ * left in `dir`, as `<name>.crt` and `<name>.key`. For `--tls-auth-clients yes`. Call it after
+ * `generateTlsFiles` on the same directory: it needs `ca.crt` and `ca.key` there.
+ */
+export async function generateClientCertificate(
+  dir: string,
+  name = 'client',
+): Promise<ClientCertificateFiles> {
+  const files = {
+    ca: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    cert: join(dir, `${name}.crt`),
+    key: join(dir, `${name}.key`),
+    csr: join(dir, `${name}.csr`),
+    extensions: join(dir, `${name}.ext`),
+  };
+  // prettier-ignore
+  await run('openssl', [
+    'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', files.key, '-out', files.csr, '-subj', `/CN=respline test ${name}`,
+  ]);
+  await writeFile(
+    files.extensions,
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=clientAuth',
+      '',
+    ].join('\n'),
+  );
+  // prettier-ignore
+  await run('openssl', [
+    'x509', '-req', '-in', files.csr, '-CA', files.ca, '-CAkey', files.caKey,
+    '-set_serial', `0x${Date.now().toString(16)}1`, '-days', '3650', '-extfile', files.extensions,
+    '-out', files.cert,
+  ]);
+  return { cert: files.cert, key: files.key };
+}
+
 class RedisInstance implements RedisProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
