@@ -7,3 +7,12 @@ export type { RespValue, CommandArg, DecoderLimits } from './resp/types';
 export { RespDecoder, type ReplySink } from './resp/decoder';
 export { encodeCommand } from './resp/encoder';
 export * from './errors';
+export { Cluster } from './cluster/cluster';
+export type { ClusterOptions, WriteAck, ReadFrom } from './cluster/cluster-options';
+export type {
+  ClusterEvents,
+  ServerInfo,
+  ServerHealth,
+  ServerOutcome,
+  ReplicaErrorDetail,
+} from './cluster/events';

@@ -1,0 +1,452 @@
+import { EventEmitter } from 'node:events';
+import type { Client } from '../client';
+import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
+import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
+import { CommandFlags } from '../connection/pending-command';
+import {
+  ConnectionClosedError,
+  ConnectionError,
+  InvalidArgumentError,
+  ReplicationError,
+  type ReplicaOutcome,
+} from '../errors';
+import { Pipeline } from '../pipeline';
+import { encodeCommand } from '../resp/encoder';
+import type { CommandArg, RespValue } from '../resp/types';
+import {
+  requiredAcks,
+  resolveClusterOptions,
+  type ClusterOptions,
+  type ResolvedClusterOptions,
+} from './cluster-options';
+import type { ClusterEvents, ReplicaErrorDetail, ServerHealth, ServerInfo, ServerOutcome } from './events';
+import { HealthMonitor } from './health';
+import { HedgeScheduler } from './hedge-scheduler';
+import { gatherParts, SPLITTABLE, splitByShard } from './multi-key';
+import { asError, describeOutcomes } from './outcome-kind';
+import { sendRead } from './read-path';
+import type { RouteContext } from './route-context';
+import { shardOf } from './routing';
+import { ServerClient, ServerNode } from './server-node';
+import { ShardReplicas } from './shard-replicas';
+import { parseTopology } from './topology';
+import { sendWrite } from './write-fanout';
+
+/** Script and function calls: keys are the `numkeys` arguments after args[2]. The _RO forms are reads. */
+const SCRIPT_COMMANDS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
+
+const ESCAPE_HATCH = 'run it on every server with each(), or on one with server(replica, shard)';
+
+/** The state the read and write paths share with the cluster, kept off the public class. */
+class ClusterRuntime implements RouteContext {
+  closed = false;
+  readonly hedges: HedgeScheduler | null;
+  readonly requiredAcks: number;
+
+  constructor(
+    options: ResolvedClusterOptions,
+    replicaCount: number,
+    private readonly emitReplicaError: (error: Error, detail: ReplicaErrorDetail) => void,
+  ) {
+    this.hedges = options.hedgeAfter > 0 ? new HedgeScheduler(options.hedgeAfter) : null;
+    this.requiredAcks = requiredAcks(options.writeAck, replicaCount);
+  }
+
+  reportReplicaError(
+    error: Error,
+    node: ServerNode,
+    command: string,
+    kind: ReplicaErrorDetail['kind'],
+  ): void {
+    node.errors++;
+    this.emitReplicaError(error, { replica: node.replica, shard: node.shard, url: node.url, command, kind });
+  }
+}
+
+/**
+ * Replicated, sharded Redis over plain redis-servers: every replica holds the whole keyspace, split
+ * into the same shards. A key's shard is jump(xxh64(key), shards); writes go to that shard on every
+ * replica, reads to one replica with failover. See DESIGN.md, "Cluster semantics".
+ *
+ * Commands are routed by Redis's command table: write commands fan out, read-only ones fail over.
+ * MGET, MSET, DEL, UNLINK, EXISTS and TOUCH may span shards (split, then merged in order); any other
+ * command must keep its keys in one shard (use {hash tags}). Commands without keys are not guessed:
+ * use `each()` or `server()`. PING is the exception: it pings every server.
+ *
+ * A write that cannot meet `writeAck` rejects at once with a ReplicationError; replicas that had not
+ * answered by then show `ok: false` with no `error` in its outcomes, and are filled in (the same array)
+ * when they do. Failures the caller's promise does not carry, and replicas whose answers disagree, are
+ * emitted as `replicaError` and counted in `health()`.
+ */
+export class Cluster extends CommandApi<'promise'> {
+  readonly replicaCount: number;
+  readonly shardCount: number;
+  private readonly options: ResolvedClusterOptions;
+  /** Replica-major, as in `replicas`: nodes[r * shardCount + s]. */
+  private readonly nodes: readonly ServerNode[];
+  private readonly shards: readonly ShardReplicas[];
+  private readonly runtime: ClusterRuntime;
+  private readonly monitor: HealthMonitor;
+  private readonly events = new EventEmitter();
+  private connecting: Promise<void> | null = null;
+  private quitting: Promise<void> | null = null;
+
+  /** Validates everything and opens no socket; throws InvalidArgumentError for a bad topology or option. */
+  constructor(options: ClusterOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('Cluster takes an options object with `replicas`');
+    }
+    this.options = resolveClusterOptions(options);
+    const topology = parseTopology(options.replicas, this.options.client);
+    this.replicaCount = topology.replicaCount;
+    this.shardCount = topology.shardCount;
+    this.runtime = new ClusterRuntime(this.options, this.replicaCount, (error, detail) =>
+      this.emit('replicaError', error, detail),
+    );
+    this.monitor = new HealthMonitor(this.options.downAfter, this.options.probeInterval, {
+      onDown: (node, reason) => this.emit('serverDown', node.info(), reason),
+      onUp: (node) => this.emit('serverUp', node.info()),
+      onClientError: (node, error) => {
+        if (this.events.listenerCount('error') > 0) this.emit('error', error, node.info());
+      },
+    });
+    this.nodes = topology.servers.map((spec) => {
+      const node = new ServerNode(spec, new ServerClient(spec.url, this.options.client), this.monitor);
+      this.monitor.watch(node);
+      return node;
+    });
+    this.shards = Array.from(
+      { length: this.shardCount },
+      (_, shard) =>
+        new ShardReplicas(
+          shard,
+          Array.from(
+            { length: this.replicaCount },
+            (_, replica) => this.nodes[replica * this.shardCount + shard],
+          ),
+          this.options.readFrom,
+        ),
+    );
+  }
+
+  /**
+   * Connects every server. Resolves once each attempt has settled and every shard has at least one
+   * replica up; servers that failed are marked down and keep reconnecting in the background. Rejects
+   * with a ReplicationError naming each shard that has no reachable replica (its outcomes hold each
+   * server's error); reconnecting goes on, so call connect() again later, or disconnect().
+   */
+  connect(): Promise<void> {
+    if (this.runtime.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+    this.connecting ??= this.connectAll().catch((error: unknown) => {
+      this.connecting = null;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  /** The shard that holds `key` (its {hash tag} only, when it has one). Throws InvalidArgumentError for a non-key. */
+  shardOf(key: RedisKey): number {
+    return shardOf(key, this.shardCount);
+  }
+
+  /** One entry per server, replica-major. */
+  health(): ServerHealth[] {
+    return this.nodes.map((node) => node.snapshot());
+  }
+
+  /**
+   * Runs one command on every server, whatever it is (FLUSHALL, INFO, CONFIG SET…). Resolves with one
+   * outcome per server, replica-major (replicas[0][0], replicas[0][1], …): `ok` with the reply, or
+   * the error, error replies included. It rejects only for a bad command or arguments, or a closed
+   * cluster. A server marked down and not connected is not sent anything: its outcome is a ConnectionError.
+   */
+  each(command: string, ...args: CommandArg[]): Promise<ServerOutcome[]> {
+    if (typeof command !== 'string' || command.length === 0) {
+      return Promise.reject(new InvalidArgumentError('each() needs a command name'));
+    }
+    if (this.runtime.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+    const full: CommandArg[] = [command, ...args];
+    try {
+      // Each Client would refuse bad arguments one by one; refuse them once, up front.
+      encodeCommand(full, { payload: '', bytes: 0, ascii: true });
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+    const flags = flagsOf(command);
+    return Promise.all(this.nodes.map((node) => runOn(node, full, flags)));
+  }
+
+  /** The Client of `replicas[replica][shard]`, for anything the cluster does not route. */
+  server(replica: number, shard: number): Client {
+    if (!Number.isInteger(replica) || replica < 0 || replica >= this.replicaCount) {
+      throw new InvalidArgumentError(
+        `replica must be an integer in [0, ${this.replicaCount - 1}], not ${String(replica)}`,
+      );
+    }
+    if (!Number.isInteger(shard) || shard < 0 || shard >= this.shardCount) {
+      throw new InvalidArgumentError(
+        `shard must be an integer in [0, ${this.shardCount - 1}], not ${String(shard)}`,
+      );
+    }
+    return this.nodes[replica * this.shardCount + shard].client;
+  }
+
+  /**
+   * Commands recorded now and routed together by `exec()`; each goes to its own shard and replicas,
+   * and the commands bound for one server leave in one write.
+   */
+  pipeline(): Pipeline {
+    return new Pipeline((args, flags) => this.dispatch(args, flags));
+  }
+
+  /** Stops taking commands, lets every accepted one finish, then closes every Client. */
+  quit(): Promise<void> {
+    if (this.quitting !== null) return this.quitting;
+    this.close();
+    this.quitting = Promise.all(this.nodes.map((node) => node.client.quit())).then(() => undefined);
+    return this.quitting;
+  }
+
+  /** Closes every Client now; everything pending rejects. */
+  disconnect(): void {
+    this.close();
+    for (const node of this.nodes) node.client.disconnect();
+    this.quitting ??= Promise.resolve();
+  }
+
+  on<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  once<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): this {
+    this.events.once(event, listener);
+    return this;
+  }
+
+  off<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  protected dispatch(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): Promise<RespValue> {
+    if (args instanceof InvalidArgumentError) return Promise.reject(args);
+    if (this.runtime.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+    const info = commandInfo(args[0] as string);
+    // The common case, kept short: a command with one key at a fixed place (GET, SET, INCR…).
+    if (
+      info !== undefined &&
+      info.firstKey > 0 &&
+      info.firstKey === info.lastKey &&
+      !info.movableKeys &&
+      (info.readonly || info.write) &&
+      args.length > info.firstKey
+    ) {
+      let shard: number;
+      try {
+        shard = this.shardIndex(args[info.firstKey]);
+      } catch (error) {
+        return Promise.reject(asError(error));
+      }
+      const replicas = this.shards[shard];
+      return info.readonly
+        ? sendRead(this.runtime, replicas, args, flags)
+        : sendWrite(this.runtime, replicas, args, flags);
+    }
+    try {
+      return this.route(args, flags, info);
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+  }
+
+  /** Everything but the single-key case. Throws InvalidArgumentError for what cannot be routed. */
+  private route(args: CommandArg[], flags: CommandFlags, info: CommandInfo | undefined): Promise<RespValue> {
+    const name = String(args[0]);
+    if (info === undefined) {
+      throw new InvalidArgumentError(
+        `unknown command '${name}': the cluster routes by Redis's command table; ${ESCAPE_HATCH}`,
+      );
+    }
+    const upper = info.name;
+    if (upper === 'PING') return this.pingAll(args, flags);
+    if (info.pubsub) {
+      throw new InvalidArgumentError(
+        `${upper} is pub/sub, which lives on one connection: use server(replica, shard)`,
+      );
+    }
+    const command = resolveCommand(args) ?? info;
+    const script = SCRIPT_COMMANDS.has(upper);
+    const positions = script ? scriptKeyPositions(name, args) : keyPositions(args);
+    if (positions === undefined) {
+      throw new InvalidArgumentError(
+        `cannot tell which keys ${name} uses (wrong argument count, or keys that move with its arguments); ` +
+          `send it to one server with server(replica, shard)`,
+      );
+    }
+    if (positions.length === 0)
+      throw new InvalidArgumentError(`${name} has no key to route it by: ${ESCAPE_HATCH}`);
+    // Scripts may write; only their _RO forms are known not to.
+    const write = script ? !command.readonly : command.write;
+    if (!write && !command.readonly) {
+      throw new InvalidArgumentError(
+        `${name} neither reads nor writes keys (it acts on its connection): use server(replica, shard)`,
+      );
+    }
+    const keyShards = positions.map((position) => this.shardIndex(args[position]));
+    const shard = keyShards[0];
+    if (keyShards.every((other) => other === shard)) {
+      const replicas = this.shards[shard];
+      return write
+        ? sendWrite(this.runtime, replicas, args, flags)
+        : sendRead(this.runtime, replicas, args, flags);
+    }
+    const merge = SPLITTABLE.get(upper);
+    if (merge === undefined) {
+      const distinct = [...new Set(keyShards)].sort((a, b) => a - b);
+      throw new InvalidArgumentError(
+        `the keys of ${name} belong to different shards (${distinct.join(', ')}): keep them in one shard with a ` +
+          `{hash tag}, or use server(replica, shard)`,
+      );
+    }
+    const step = command.step;
+    if ((args.length - 1) % step !== 0) throw new InvalidArgumentError(`${name} needs a value for every key`);
+    const parts = splitByShard(args, step, keyShards);
+    const pending = parts.map((part) => {
+      const replicas = this.shards[part.shard];
+      return write
+        ? sendWrite(this.runtime, replicas, part.args, flags)
+        : sendRead(this.runtime, replicas, part.args, flags);
+    });
+    return gatherParts(name, parts, pending, merge, keyShards.length);
+  }
+
+  /**
+   * PING on every server. Resolves with the first reply once every shard has a replica that answered;
+   * rejects with a ReplicationError once some shard has none left (its outcomes list every server's).
+   */
+  private pingAll(args: CommandArg[], flags: CommandFlags): Promise<RespValue> {
+    return new Promise<RespValue>((resolve, reject) => {
+      const outcomes = new Array<ServerOutcome>(this.nodes.length);
+      const answeredShards = new Set<number>();
+      const settledPerShard = new Array<number>(this.shardCount).fill(0);
+      let done = false;
+      this.nodes.forEach((node, index) => {
+        void runOn(node, args, flags).then((outcome) => {
+          outcomes[index] = outcome;
+          if (done) return;
+          if (outcome.ok) {
+            answeredShards.add(node.shard);
+            if (answeredShards.size === this.shardCount) {
+              done = true;
+              resolve(outcome.reply as RespValue);
+            }
+          } else if (++settledPerShard[node.shard] === this.replicaCount && !answeredShards.has(node.shard)) {
+            done = true;
+            const failed = outcomes.filter((entry) => entry !== undefined && entry.shard === node.shard);
+            reject(
+              new ReplicationError(
+                `PING: no replica of shard ${node.shard} answered: ${describeOutcomes(failed)}`,
+                failed,
+              ),
+            );
+          }
+        });
+      });
+    });
+  }
+
+  private async connectAll(): Promise<void> {
+    const failures = await Promise.all(
+      this.nodes.map((node) =>
+        node.client.connect().then(
+          () => null,
+          (error: unknown) => asError(error),
+        ),
+      ),
+    );
+    const unreachable = new Set<number>();
+    for (const shard of this.shards) {
+      if (shard.nodes.every((node) => failures[this.indexOf(node)] !== null)) unreachable.add(shard.shard);
+    }
+    this.nodes.forEach((node, index) => {
+      const failure = failures[index];
+      // It may have connected since; its Client keeps retrying in the background either way.
+      if (failure !== null && !node.connected) this.monitor.markDown(node, failure);
+    });
+    if (unreachable.size === 0) return;
+    const outcomes: ReplicaOutcome[] = [];
+    this.nodes.forEach((node, index) => {
+      const error = failures[index];
+      if (unreachable.has(node.shard) && error !== null) outcomes.push({ ...node.info(), ok: false, error });
+    });
+    const list = [...unreachable].sort((a, b) => a - b);
+    throw new ReplicationError(
+      `no replica of shard${list.length > 1 ? 's' : ''} ${list.join(', ')} is reachable: ${describeOutcomes(outcomes)}`,
+      outcomes,
+    );
+  }
+
+  private indexOf(node: ServerNode): number {
+    return node.replica * this.shardCount + node.shard;
+  }
+
+  private shardIndex(key: CommandArg): number {
+    if (typeof key === 'number') return shardOf(String(key), this.shardCount);
+    return shardOf(key, this.shardCount);
+  }
+
+  /**
+   * Events fire from inside reads, writes and health checks. A listener that throws must not leave any
+   * of them half done (a read that never settles), so its error is rethrown on its own, as uncaught.
+   */
+  private emit<E extends keyof ClusterEvents>(event: E, ...args: Parameters<ClusterEvents[E]>): void {
+    try {
+      this.events.emit(event, ...args);
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+
+  private close(): void {
+    this.runtime.closed = true;
+    this.monitor.stop();
+    this.runtime.hedges?.stop();
+  }
+}
+
+/** One command on one server, as an outcome that never rejects; health is recorded on the way. */
+function runOn(node: ServerNode, args: CommandArg[], flags: CommandFlags): Promise<ServerOutcome> {
+  const where: ServerInfo = node.info();
+  if (!node.reachable) {
+    const error = new ConnectionError(`not sent: ${node.url} is marked down and not connected`, false);
+    return Promise.resolve({ ...where, ok: false, error });
+  }
+  const startedAt = node.startTimer();
+  return node.client.sendArgs(args, flags).then(
+    (reply): ServerOutcome => {
+      node.answered(startedAt);
+      return { ...where, ok: true, reply };
+    },
+    (rejection: unknown): ServerOutcome => {
+      const error = asError(rejection);
+      node.rejected(error, startedAt);
+      return { ...where, ok: false, error };
+    },
+  );
+}
+
+/** EVAL script numkeys key… arg…: the key positions, or undefined when numkeys does not fit. */
+function scriptKeyPositions(name: string, args: readonly CommandArg[]): number[] | undefined {
+  if (args.length < 3) return undefined;
+  const count = Number(typeof args[2] === 'number' ? args[2] : String(args[2]));
+  if (!Number.isInteger(count) || count < 0 || 3 + count > args.length) {
+    throw new InvalidArgumentError(
+      `${name}'s numkeys must be an integer between 0 and the number of arguments after it`,
+    );
+  }
+  return Array.from({ length: count }, (_, i) => 3 + i);
+}

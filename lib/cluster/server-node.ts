@@ -1,0 +1,120 @@
+import { performance } from 'node:perf_hooks';
+import { Client } from '../client';
+import type { CommandFlags } from '../connection/pending-command';
+import type { CommandArg, RespValue } from '../resp/types';
+import type { ServerHealth, ServerInfo } from './events';
+import { classifyRejection, Rejection } from './outcome-kind';
+import type { ServerSpec } from './topology';
+
+/**
+ * A Client the cluster can hand a ready-made argument list and flags, as the Client's own command
+ * methods do. Going through `call()` would copy the arguments again and lose the command's flags.
+ */
+export class ServerClient extends Client {
+  sendArgs(args: CommandArg[], flags: CommandFlags): Promise<RespValue> {
+    return this.dispatch(args, flags);
+  }
+}
+
+/** What a node reports its transitions to. */
+export interface HealthPolicy {
+  readonly downAfter: number;
+  markDown(node: ServerNode, reason: Error): void;
+  markUp(node: ServerNode): void;
+}
+
+/** Weight of the newest sample in the latency EWMA: about the last ten samples count. */
+const LATENCY_ALPHA = 0.2;
+/** One command in this many is timed: plenty for an EWMA, and the clock is not free on the hot path. */
+const TIME_EVERY = 8;
+
+/** One server of the topology: its Client and what the cluster knows of its health. */
+export class ServerNode implements ServerInfo {
+  readonly replica: number;
+  readonly shard: number;
+  readonly url: string;
+  up = true;
+  /** Its Client has a ready socket: between 'ready' and 'close'. Kept here so routing reads a field. */
+  connected = false;
+  consecutiveFailures = 0;
+  errors = 0;
+  /** EWMA of round trips in ms; -1 before the first sample. */
+  latencyMs = -1;
+  /** A probe PING is out; at most one at a time, so a hung server does not pile them up. */
+  probing = false;
+  private timerTurn = 0;
+
+  constructor(
+    spec: ServerSpec,
+    readonly client: ServerClient,
+    private readonly health: HealthPolicy,
+  ) {
+    this.replica = spec.replica;
+    this.shard = spec.shard;
+    this.url = spec.safeUrl;
+  }
+
+  /**
+   * Worth sending to: up, or down but connected (its answer would bring it back up). A down server
+   * that is not connected would only hold the command in its offline queue until commandTimeout.
+   */
+  get reachable(): boolean {
+    return this.up || this.connected;
+  }
+
+  /** When a command to this server starts: performance.now() for one in TIME_EVERY commands, else -1. */
+  startTimer(): number {
+    if (++this.timerTurn < TIME_EVERY && this.latencyMs >= 0) return -1;
+    this.timerTurn = 0;
+    return performance.now();
+  }
+
+  /** The server answered (a reply or an error reply) a command started at `startedAt` (see startTimer). */
+  answered(startedAt: number): void {
+    if (startedAt >= 0) this.sample(performance.now() - startedAt);
+    this.consecutiveFailures = 0;
+    if (!this.up) this.health.markUp(this);
+  }
+
+  /** A command started at `startedAt` was rejected; only failures of the server itself count against it. */
+  rejected(error: Error, startedAt: number): Rejection {
+    const kind = classifyRejection(error);
+    if (kind === Rejection.Answer) this.answered(startedAt);
+    else if (kind === Rejection.ServerFailure)
+      this.failed(error, startedAt >= 0 ? performance.now() - startedAt : -1);
+    return kind;
+  }
+
+  /** Counts a failure: of a command that took `elapsedMs` (-1: not timed), or of the connection itself. */
+  failed(error: Error, elapsedMs = -1): void {
+    this.errors++;
+    this.consecutiveFailures++;
+    // A quick failure (a refused connection) must not make the server look fast, and a run of failures
+    // must not inflate the estimate past what was observed, or 'fastest' would shun it long after recovery.
+    const penalty = Math.max(elapsedMs, this.latencyMs);
+    if (penalty > 0) this.sample(penalty);
+    if (this.up && this.consecutiveFailures >= this.health.downAfter) this.health.markDown(this, error);
+  }
+
+  snapshot(): ServerHealth {
+    const stats = this.client.stats();
+    return {
+      replica: this.replica,
+      shard: this.shard,
+      url: this.url,
+      up: this.up,
+      latencyMs: this.latencyMs < 0 ? null : this.latencyMs,
+      errors: this.errors,
+      consecutiveFailures: this.consecutiveFailures,
+      inFlight: stats.inFlight + stats.queued,
+    };
+  }
+
+  info(): ServerInfo {
+    return { replica: this.replica, shard: this.shard, url: this.url };
+  }
+
+  private sample(ms: number): void {
+    this.latencyMs = this.latencyMs < 0 ? ms : this.latencyMs + LATENCY_ALPHA * (ms - this.latencyMs);
+  }
+}

@@ -1,0 +1,69 @@
+import type { ReadFrom } from './cluster-options';
+import type { ServerNode } from './server-node';
+
+/** With readFrom 'fastest', one read in this many goes round-robin, so every replica's latency stays fresh. */
+const EXPLORE_EVERY = 64;
+
+/**
+ * The replicas of one shard, and the order in which reads try them.
+ *
+ * Replicas are tracked in 32-bit masks (`tried`): bit r is replica r. The order has three tiers:
+ *   1. up and connected, in `readFrom` order;
+ *   2. up but not connected (reconnecting, or never connected yet): the command waits in the Client's
+ *      offline queue, so they come after every server that can answer now;
+ *   3. marked down but connected: tried last, never first.
+ * Down servers without a connection are never picked: the caller's error lists them as not tried.
+ */
+export class ShardReplicas {
+  private turn = 0;
+
+  constructor(
+    readonly shard: number,
+    readonly nodes: readonly ServerNode[],
+    private readonly readFrom: ReadFrom,
+  ) {}
+
+  /** Where a new read starts its order: a replica index, or -1 for "by latency" ('fastest'). */
+  origin(): number {
+    const count = this.nodes.length;
+    if (this.readFrom === 'ordered' || count === 1) return 0;
+    const turn = this.turn;
+    this.turn = turn + 1 === count * EXPLORE_EVERY ? 0 : turn + 1;
+    if (this.readFrom === 'round-robin') return turn % count;
+    // Now and then a rotating replica instead of the fastest, to refresh the others' EWMA.
+    return turn % EXPLORE_EVERY === 0 ? (turn / EXPLORE_EVERY) % count : -1;
+  }
+
+  /** The next replica to try, not in `tried`; -1 when none is left worth sending to. */
+  next(tried: number, origin: number): number {
+    const nodes = this.nodes;
+    const count = nodes.length;
+    let start = origin;
+    if (origin < 0) {
+      let best = -1;
+      let bestLatency = Infinity;
+      for (let i = 0; i < count; i++) {
+        const node = nodes[i];
+        // A replica with no sample yet (-1) counts as fastest, so it gets one.
+        if ((tried & (1 << i)) === 0 && node.up && node.connected && node.latencyMs < bestLatency) {
+          best = i;
+          bestLatency = node.latencyMs;
+        }
+      }
+      if (best >= 0) return best;
+      start = 0;
+    } else {
+      for (let k = 0, i = start; k < count; k++, i = i + 1 === count ? 0 : i + 1) {
+        const node = nodes[i];
+        if ((tried & (1 << i)) === 0 && node.up && node.connected) return i;
+      }
+    }
+    for (let k = 0, i = start; k < count; k++, i = i + 1 === count ? 0 : i + 1) {
+      if ((tried & (1 << i)) === 0 && nodes[i].up) return i;
+    }
+    for (let k = 0, i = start; k < count; k++, i = i + 1 === count ? 0 : i + 1) {
+      if ((tried & (1 << i)) === 0 && nodes[i].connected) return i;
+    }
+    return -1;
+  }
+}
