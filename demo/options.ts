@@ -1,0 +1,110 @@
+import { parseServersSpec, SERVERS_ENV } from './servers-spec';
+
+export interface DemoOptions {
+  /** Keys written in step 1. */
+  keys: number;
+  /** GETs in the pipelined half of step 5; the sequential half does a tenth of them. */
+  ops: number;
+  /** An existing topology to use instead of starting servers, and where it came from. */
+  servers: { replicas: string[][]; source: string } | undefined;
+  /** Start EmbeddedServers even when redis-server is on PATH. */
+  embedded: boolean;
+  help: boolean;
+}
+
+export const DEFAULT_KEYS = 3_000;
+export const DEFAULT_OPS = 20_000;
+const MAX_COUNT = 1_000_000;
+
+export const USAGE = `Usage: npm run demo -- [options]
+
+Starts 3 replicas x 3 shards of redis-server on free ports (or 9 in-process EmbeddedServers when
+redis-server is not installed), then shows what respline's Cluster does with them.
+
+Options:
+  --keys N          keys to write in step 1 (default ${DEFAULT_KEYS})
+  --ops N           GETs in the pipelined run of step 5 (default ${DEFAULT_OPS}); the sequential run does N/10
+  --servers SPEC    use these servers instead of starting any; SPEC lists replicas separated by ";"
+                    and, in each, its shards separated by ",", in order, e.g. 2 replicas x 2 shards:
+                      redis://a:6379,redis://b:6379;redis://c:6379,redis://d:6379
+                    The demo writes keys demo:* there, pauses one server with CLIENT PAUSE, and
+                    removes its keys at the end.
+  --embedded        use in-process EmbeddedServers even if redis-server is installed
+  -h, --help        show this help
+
+Environment:
+  ${SERVERS_ENV}   same as --servers (used by docker-compose.yml); --servers wins
+  NO_COLOR                no colors (colors are also off when the output is not a terminal)`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Reads the command line and the environment; throws UsageError (or ServersSpecError) on bad input. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DemoOptions {
+  const options: DemoOptions = {
+    keys: DEFAULT_KEYS,
+    ops: DEFAULT_OPS,
+    servers: undefined,
+    embedded: false,
+    help: false,
+  };
+  let serversArg: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = splitFlag(argv[i]);
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      i++;
+      return next;
+    };
+    switch (flag) {
+      case '--keys':
+        options.keys = count(flag, value());
+        break;
+      case '--ops':
+        options.ops = count(flag, value());
+        break;
+      case '--servers':
+        serversArg = value();
+        break;
+      case '--embedded':
+        options.embedded = true;
+        break;
+      case '-h':
+      case '--help':
+        options.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${argv[i]} (try --help)`);
+    }
+  }
+  const fromEnv = env[SERVERS_ENV];
+  if (serversArg !== undefined) {
+    options.servers = { replicas: parseServersSpec(serversArg, '--servers'), source: '--servers' };
+  } else if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    options.servers = { replicas: parseServersSpec(fromEnv, SERVERS_ENV), source: SERVERS_ENV };
+  }
+  if (options.servers !== undefined && options.embedded) {
+    throw new UsageError(`--embedded and ${options.servers.source} exclude each other: pick one topology`);
+  }
+  return options;
+}
+
+function splitFlag(arg: string): [string, string | undefined] {
+  const equals = arg.indexOf('=');
+  return arg.startsWith('--') && equals > 0
+    ? [arg.slice(0, equals), arg.slice(equals + 1)]
+    : [arg, undefined];
+}
+
+function count(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1 || value > MAX_COUNT) {
+    throw new UsageError(
+      `${flag} must be a whole number from 1 to ${MAX_COUNT.toLocaleString('en-US')}, not "${text}"`,
+    );
+  }
+  return value;
+}
