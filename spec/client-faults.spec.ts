@@ -83,10 +83,13 @@ describe('a server killed mid-stream', () => {
     redis.pause(); // hold replies so commands are surely in flight when the process dies
     const writes = Array.from({ length: 200 }, (_, i) => client.set(`kill:w${i}`, 'v'));
     const reads = Array.from({ length: 200 }, () => client.get('kill:k'));
+    // Collected now: the writes reject while the kill is still being awaited.
+    const settledWrites = Promise.allSettled(writes);
+    const settledReads = Promise.allSettled(reads);
     await eventually(() => client.stats().inFlight === 400, 'commands in flight');
     await redis.kill('SIGKILL');
 
-    const writeOutcomes = await Promise.allSettled(writes);
+    const writeOutcomes = await settledWrites;
     for (const outcome of writeOutcomes) {
       expect(outcome.status).toBe('rejected');
       const reason = (outcome as PromiseRejectedResult).reason as ConnectionError;
@@ -96,7 +99,7 @@ describe('a server killed mid-stream', () => {
     await redis.restart();
     await client.set('kill:k', 'after').catch(() => undefined);
     // Reads are resent once after reconnecting; the restarted server has no data, or the new value.
-    const readOutcomes = await Promise.allSettled(reads);
+    const readOutcomes = await settledReads;
     for (const outcome of readOutcomes) {
       if (outcome.status === 'fulfilled') expect([null, 'after']).toContain(outcome.value);
       else expect(outcome.reason).toBeInstanceOf(ConnectionError);
