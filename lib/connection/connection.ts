@@ -234,7 +234,6 @@ export class Connection implements ReplySink {
   // ---- write path ----
 
   private enqueue(command: PendingCommand): void {
-    // Scheduling the flush first lets it double as the tick boundary that expires the shared clock.
     if (this.state === 'ready' || this.state === 'closing') this.scheduleFlush();
     else this.reconnectTimer?.ref();
     if (this.options.commandTimeout > 0 && command.deadline === 0) {
@@ -250,12 +249,12 @@ export class Connection implements ReplySink {
     }
   }
 
-  /** Commands issued in one tick share one clock reading; the flush, a tick later, forgets it. */
+  /** Commands issued in one tick share one clock reading, forgotten when the tick ends. */
   private now(): number {
     if (!this.tickClockSet) {
       this.tickClock = Date.now();
       this.tickClockSet = true;
-      if (!this.flushScheduled) process.nextTick(this.forgetClock);
+      process.nextTick(this.forgetClock);
     }
     return this.tickClock;
   }
@@ -264,16 +263,20 @@ export class Connection implements ReplySink {
     this.tickClockSet = false;
   };
 
+  /**
+   * The flush runs in the check phase of the event loop's current pass: after every callback of the
+   * pass, so commands issued from several ticks (replies landing on several sockets, as under a
+   * Cluster) still leave in one write, yet without waiting for another pass.
+   */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(this.flush);
+    setImmediate(this.flush);
   }
 
-  /** Moves every queued command to the socket in one write: a single string when all are text. */
+  /** Moves every queued command to the socket in one write. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    this.tickClockSet = false;
     const socket = this.socket;
     if (socket === null || !this.writable || this.handshaking) return;
     const queue = this.queue;
