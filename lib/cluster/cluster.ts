@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import type { Client } from '../client';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
 import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
@@ -151,6 +152,12 @@ export class Cluster extends CommandApi<'promise'> {
   }
 
   /** One entry per server, replica-major. */
+  /** What console.log shows: the shape and health, never options, URLs' credentials or clients' state. */
+  [inspect.custom](): string {
+    const up = this.nodes.filter((node) => node.up).length;
+    return `Cluster { ${this.replicaCount} replicas x ${this.shardCount} shards, ${up}/${this.nodes.length} up }`;
+  }
+
   health(): ServerHealth[] {
     return this.nodes.map((node) => node.snapshot());
   }
