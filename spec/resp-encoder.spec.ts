@@ -1,16 +1,16 @@
 import { InvalidArgumentError } from '../lib/errors';
 import { RespDecoder } from '../lib/resp/decoder';
-import { encodeCommand, type EncodedCommand } from '../lib/resp/encoder';
+import { encodeCommand, measureCommand, writeCommand, type CommandSize } from '../lib/resp/encoder';
 import type { CommandArg, RespValue } from '../lib/resp/types';
 
-function encode(args: CommandArg[]): EncodedCommand {
-  const out: EncodedCommand = { payload: '', bytes: 0, ascii: true };
-  encodeCommand(args, out);
-  return out;
+function measure(args: CommandArg[]): CommandSize {
+  const size: CommandSize = { bytes: 0, ascii: true };
+  measureCommand(args, size);
+  return size;
 }
 
-function wireBytes(encoded: EncodedCommand): Buffer {
-  return typeof encoded.payload === 'string' ? Buffer.from(encoded.payload, 'utf8') : encoded.payload;
+function wireBytes(args: CommandArg[]): Buffer {
+  return encodeCommand(args);
 }
 
 /** Decodes what the encoder wrote, as a server would read it: an array of byte strings. */
@@ -21,7 +21,7 @@ function roundTrip(args: CommandArg[]): Buffer[] {
     onReply: (value) => replies.push(value),
     onPush: () => undefined,
   });
-  decoder.feed(wireBytes(encode(args)));
+  decoder.feed(wireBytes(args));
   expect(replies).toHaveLength(1);
   return replies[0] as Buffer[];
 }
@@ -32,7 +32,9 @@ function asBytes(arg: CommandArg): Buffer {
 
 describe('command encoder', () => {
   test('encodes a text command as the exact RESP array of bulk strings', () => {
-    expect(encode(['SET', 'key', 'value']).payload).toBe('*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n');
+    expect(wireBytes(['SET', 'key', 'value']).toString('latin1')).toBe(
+      '*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n',
+    );
   });
 
   test.each<[string, CommandArg[]]>([
@@ -47,8 +49,7 @@ describe('command encoder', () => {
     expect(decoded.map((part) => part.toString('hex'))).toEqual(
       args.map((arg) => asBytes(arg).toString('hex')),
     );
-    const encoded = encode(args);
-    expect(encoded.bytes).toBe(wireBytes(encoded).length);
+    expect(measure(args).bytes).toBe(wireBytes(args).length);
   });
 
   test('a 32 MiB binary argument is carried exactly', () => {
@@ -65,11 +66,33 @@ describe('command encoder', () => {
     ['NaN', NaN],
     ['Infinity', Infinity],
   ])('rejects %s as an argument with InvalidArgumentError', (_label, bad) => {
-    expect(() => encode(['SET', 'k', bad as CommandArg])).toThrow(InvalidArgumentError);
-    expect(() => encode(['SET', 'k', bad as CommandArg])).toThrow(/argument 2 of SET/);
+    expect(() => measure(['SET', 'k', bad as CommandArg])).toThrow(InvalidArgumentError);
+    expect(() => encodeCommand(['SET', 'k', bad as CommandArg])).toThrow(/argument 2 of SET/);
   });
 
   test('rejects an empty command', () => {
-    expect(() => encode([])).toThrow(InvalidArgumentError);
+    expect(() => measure([])).toThrow(InvalidArgumentError);
+  });
+
+  test('marks commands whose strings are all ASCII, so they can skip UTF-8 encoding', () => {
+    expect(measure(['SET', 'plain', 12]).ascii).toBe(true);
+    expect(measure(['SET', 'é', 'v']).ascii).toBe(false);
+    expect(measure(['SET', Buffer.from('k'), 'v']).ascii).toBe(false);
+  });
+
+  test('writes commands back to back into one shared buffer', () => {
+    const commands: CommandArg[][] = [
+      ['GET', 'a'],
+      ['SET', 'ключ', Buffer.from([0, 1])],
+      ['INCRBY', 'n', 1234567],
+    ];
+    const sizes = commands.map(measure);
+    const out = Buffer.alloc(sizes.reduce((sum, size) => sum + size.bytes, 0));
+    let offset = 0;
+    commands.forEach(
+      (args, i) => (offset = writeCommand(args, (sizes[i] as CommandSize).ascii, out, offset)),
+    );
+    expect(offset).toBe(out.length);
+    expect(out.equals(Buffer.concat(commands.map(wireBytes)))).toBe(true);
   });
 });

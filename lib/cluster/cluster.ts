@@ -12,7 +12,7 @@ import {
   type ReplicaOutcome,
 } from '../errors';
 import { Pipeline } from '../pipeline';
-import { encodeCommand } from '../resp/encoder';
+import { measureCommand } from '../resp/encoder';
 import type { CommandArg, RespValue } from '../resp/types';
 import {
   requiredAcks,
@@ -176,7 +176,7 @@ export class Cluster extends CommandApi<'promise'> {
     const full: CommandArg[] = [command, ...args];
     try {
       // Each Client would refuse bad arguments one by one; refuse them once, up front.
-      encodeCommand(full, { payload: '', bytes: 0, ascii: true });
+      measureCommand(full, { bytes: 0, ascii: true });
     } catch (error) {
       return Promise.reject(asError(error));
     }

@@ -12,7 +12,7 @@ import {
   TimeoutError,
 } from '../errors';
 import { RespDecoder, type ReplySink } from '../resp/decoder';
-import { encodeCommand } from '../resp/encoder';
+import { encodeCommand, measureCommand, writeCommand } from '../resp/encoder';
 import type { CommandArg, RespValue } from '../resp/types';
 import { backoffDelay } from './backoff';
 import { CommandQueue } from './command-queue';
@@ -136,7 +136,7 @@ export class Connection implements ReplySink {
     }
     const command = new PendingCommand(args[0] as string, flags);
     try {
-      encodeCommand(args, command);
+      prepare(command, args);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -185,7 +185,7 @@ export class Connection implements ReplySink {
       () => this.finish(),
       () => this.finish(),
     );
-    encodeCommand(['QUIT'], quit);
+    prepare(quit, ['QUIT']);
     this.enqueue(quit);
     return done;
   }
@@ -301,12 +301,9 @@ export class Connection implements ReplySink {
       command.sent = true;
       inflight.push(command);
       sent++;
-      const payload = command.payload;
-      if (typeof payload !== 'string') offset += payload.copy(batch, offset);
-      else if (command.ascii) offset += batch.write(payload, offset, 'latin1');
-      else offset += batch.write(payload, offset, 'utf8');
-      // Only a read-only command can be sent twice; drop other payloads so memory follows the socket.
-      if ((command.flags & CommandFlags.ReadOnly) === 0) command.payload = '';
+      offset = writeCommand(command.args, command.ascii, batch, offset);
+      // Only a read-only command can be sent twice; let other arguments go so memory follows the socket.
+      if ((command.flags & CommandFlags.ReadOnly) === 0) command.releaseArgs();
     }
     const accepted = offset === 0 || socket.write(offset === batchBytes ? batch : batch.subarray(0, offset));
     this.counters.sent += sent;
@@ -323,7 +320,7 @@ export class Connection implements ReplySink {
     this.inflight.push(command);
     this.pendingBytes += command.bytes;
     this.counters.sent++;
-    if (!socket.write(command.payload)) this.writable = false;
+    if (!socket.write(encodeCommand(command.args))) this.writable = false;
     this.watchStall();
   }
 
@@ -425,7 +422,7 @@ export class Connection implements ReplySink {
           this.dropSocket(error instanceof ReplyError ? this.handshakeRefusal(name, error) : error);
         },
       );
-      encodeCommand(args, step);
+      prepare(step, args);
       this.writeInternal(step);
     }
   }
@@ -728,10 +725,16 @@ export class Connection implements ReplySink {
         );
       },
     );
-    encodeCommand(['PING'], ping);
+    prepare(ping, ['PING']);
     ping.deadline = now + interval;
     this.heartbeatInFlight = true;
     this.lastActivityAt = now;
     this.writeInternal(ping);
   }
+}
+
+/** Measures and validates a command's arguments (throwing InvalidArgumentError) and keeps them for the flush. */
+function prepare(command: PendingCommand, args: readonly CommandArg[]): void {
+  measureCommand(args, command);
+  command.args = args;
 }

@@ -1,5 +1,5 @@
-import type { EncodedCommand } from '../resp/encoder';
-import type { RespValue } from '../resp/types';
+import type { CommandSize } from '../resp/encoder';
+import type { CommandArg, RespValue } from '../resp/types';
 
 /** Bit flags describing how a command may be treated. */
 export const CommandFlags = {
@@ -26,8 +26,11 @@ function captureSettlers(resolve: Settle<RespValue>, reject: Settle<Error>): voi
  * A command from the moment a caller issues it until its promise settles. It sits in exactly one
  * FIFO at a time (`next` links it there), first the write queue, then the in-flight queue.
  */
-export class PendingCommand implements EncodedCommand {
-  payload: string | Buffer = '';
+const NO_ARGS: readonly CommandArg[] = [];
+
+export class PendingCommand implements CommandSize {
+  /** Kept until written, and after that only for a read-only command, which may be resent. */
+  args: readonly CommandArg[] = NO_ARGS;
   bytes = 0;
   ascii = true;
   next: PendingCommand | null = null;
@@ -50,6 +53,11 @@ export class PendingCommand implements EncodedCommand {
   ) {
     this.resolve = resolve ?? noop;
     this.reject = reject ?? noop;
+  }
+
+  /** Lets the arguments go once the command can no longer be resent. */
+  releaseArgs(): void {
+    this.args = NO_ARGS;
   }
 
   /** Creates the caller's promise and binds this command's settlers to it. */

@@ -1,4 +1,5 @@
 import { ProtocolError, ReplyError } from '../errors';
+import { readUtf8 } from './buffer-text';
 import { ByteAccumulator } from './byte-accumulator';
 import { DEFAULT_DECODER_LIMITS, type DecoderLimits, type RespValue } from './types';
 
@@ -360,7 +361,7 @@ export class RespDecoder {
         throw new ProtocolError(`malformed verbatim string format`);
       start += 4;
     }
-    return this.buffers ? copyBytes(buf, start, end) : utf8Text(buf, start, end);
+    return this.buffers ? copyBytes(buf, start, end) : readUtf8(buf, start, end);
   }
 
   private keepTail(buf: Buffer, from: number): void {
@@ -513,18 +514,6 @@ function parseDouble(text: string): number {
   if (!DOUBLE.test(text)) throw new ProtocolError(`malformed double: ${quote(text)}`);
   return Number(text);
 }
-
-/**
- * Buffer's own utf8Slice skips toString's argument normalisation, a large share of decoding a short
- * reply. It is undocumented, so fall back to toString where a runtime lacks it.
- */
-interface Utf8Sliceable {
-  utf8Slice?: (start: number, end: number) => string;
-}
-const utf8Text: (buf: Buffer, start: number, end: number) => string =
-  typeof (Buffer.prototype as Utf8Sliceable).utf8Slice === 'function'
-    ? (buf, start, end) => (buf as Utf8Sliceable as Required<Utf8Sliceable>).utf8Slice(start, end)
-    : (buf, start, end) => buf.toString('utf8', start, end);
 
 function copyBytes(buf: Buffer, start: number, end: number): Buffer {
   return Buffer.copyBytesFrom(buf, start, end - start);
