@@ -68,7 +68,10 @@ export class Client extends CommandApi<'promise'> {
 
   /** Commands recorded now and sent together, in one write, by `exec()`. */
   pipeline(): Pipeline {
-    return new Pipeline((args, flags) => this.dispatch(args, flags));
+    return new Pipeline((args, flags, settle) => {
+      if (args instanceof InvalidArgumentError) settle(args);
+      else this.connection.sendTo(args, flags, settle, settle);
+    });
   }
 
   stats(): ClientStats {

@@ -1,9 +1,14 @@
 import { CommandApi } from './commands/api';
-import type { CommandFlags } from './connection/pending-command';
+import type { CommandFlags, Settle } from './connection/pending-command';
 import { InvalidArgumentError } from './errors';
 import type { CommandArg, RespValue } from './resp/types';
 
-type Send = (args: CommandArg[] | InvalidArgumentError, flags: CommandFlags) => Promise<RespValue>;
+/** Sends one command and reports its reply or error through `settle`; never throws. */
+export type PipelineSink = (
+  args: CommandArg[] | InvalidArgumentError,
+  flags: CommandFlags,
+  settle: Settle<RespValue | Error>,
+) => void;
 
 /**
  * Records commands, then sends them back to back in one tick, so they leave in one write.
@@ -13,7 +18,7 @@ export class Pipeline extends CommandApi<'chain'> {
   private readonly recorded: { args: CommandArg[] | InvalidArgumentError; flags: CommandFlags }[] = [];
   private executed = false;
 
-  constructor(private readonly send: Send) {
+  constructor(private readonly sink: PipelineSink) {
     super();
   }
 
@@ -24,21 +29,23 @@ export class Pipeline extends CommandApi<'chain'> {
   exec(): Promise<(RespValue | Error)[]> {
     if (this.executed) return Promise.reject(new InvalidArgumentError('this pipeline was already executed'));
     this.executed = true;
-    return Promise.all(
-      this.recorded.map(({ args, flags }) => this.send(args, flags).then(identity, asError)),
-    );
+    const recorded = this.recorded;
+    const results = new Array<RespValue | Error>(recorded.length);
+    if (recorded.length === 0) return Promise.resolve(results);
+    // One promise for the whole batch: each command settles its own slot, the last one resolves.
+    return new Promise((resolve) => {
+      let remaining = recorded.length;
+      recorded.forEach(({ args, flags }, index) => {
+        this.sink(args, flags, (outcome) => {
+          results[index] = outcome;
+          if (--remaining === 0) resolve(results);
+        });
+      });
+    });
   }
 
   protected dispatch(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): this {
     this.recorded.push({ args, flags });
     return this;
   }
-}
-
-function identity(value: RespValue): RespValue {
-  return value;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

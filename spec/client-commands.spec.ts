@@ -144,6 +144,21 @@ describe('pipeline', () => {
     expect(results[5]).toBe(2);
   });
 
+  test('an empty pipeline resolves to no results, and a pipeline runs once', async () => {
+    const pipeline = client.pipeline();
+    expect(await pipeline.exec()).toEqual([]);
+    await expect(pipeline.exec()).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
+  test('a bound reached inside a pipeline fails only the commands past it', async () => {
+    const bounded = new Client(redis.url, { maxPending: 3 });
+    await bounded.connect();
+    const results = await bounded.pipeline().set('pb:a', '1').get('pb:a').incr('pb:n').get('pb:a').exec();
+    expect(results.slice(0, 3)).toEqual(['OK', '1', 1]);
+    expect(results[3]).toBeInstanceOf(QueueFullError);
+    bounded.disconnect();
+  });
+
   test('exec on a closed client gives an error per command and does not reject', async () => {
     const closed = new Client(redis.url);
     await closed.connect();

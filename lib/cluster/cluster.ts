@@ -204,7 +204,9 @@ export class Cluster extends CommandApi<'promise'> {
    * and the commands bound for one server leave in one write.
    */
   pipeline(): Pipeline {
-    return new Pipeline((args, flags) => this.dispatch(args, flags));
+    return new Pipeline((args, flags, settle) => {
+      this.dispatch(args, flags).then(settle, (error: unknown) => settle(asError(error)));
+    });
   }
 
   /** Stops taking commands, lets every accepted one finish, then closes every Client. */

@@ -18,7 +18,7 @@ import { backoffDelay } from './backoff';
 import { CommandQueue } from './command-queue';
 import { handshakeCommands } from './handshake';
 import type { ResolvedOptions } from './options';
-import { CommandFlags, PendingCommand } from './pending-command';
+import { CommandFlags, PendingCommand, type Settle } from './pending-command';
 
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
@@ -125,36 +125,55 @@ export class Connection implements ReplySink {
 
   /** Sends a command; the promise settles with its reply, a ReplyError, or a typed failure. */
   send(args: readonly CommandArg[], flags: CommandFlags): Promise<RespValue> {
+    const command = new PendingCommand(args[0] as string, flags);
+    const refusal = this.admit(command, args);
+    if (refusal !== null) return Promise.reject(refusal);
+    const promise = command.promise();
+    this.submit(command);
+    return promise;
+  }
+
+  /**
+   * Like `send`, but settles through the given callbacks instead of a promise of its own: a pipeline
+   * gathers many replies under one promise. A refusal is reported through `reject` at once.
+   */
+  sendTo(
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    resolve: Settle<RespValue>,
+    reject: Settle<Error>,
+  ): void {
+    const command = new PendingCommand(args[0] as string, flags, resolve, reject);
+    const refusal = this.admit(command, args);
+    if (refusal !== null) reject(refusal);
+    else this.submit(command);
+  }
+
+  /** Checks the bounds and the arguments; returns why the command is refused, or null. */
+  private admit(command: PendingCommand, args: readonly CommandArg[]): Error | null {
     const state = this.state;
     if (state === 'closing' || state === 'closed') {
-      return Promise.reject(new ConnectionClosedError(`the client for ${this.address} is closed`));
+      return new ConnectionClosedError(`the client for ${this.address} is closed`);
     }
     if (this.inflight.length + this.queue.length >= this.options.maxPending) {
-      return Promise.reject(
-        new QueueFullError(`maxPending (${this.options.maxPending}) commands are already pending`),
-      );
+      return new QueueFullError(`maxPending (${this.options.maxPending}) commands are already pending`);
     }
-    const command = new PendingCommand(args[0] as string, flags);
     try {
       prepare(command, args);
     } catch (error) {
-      return Promise.reject(error);
+      return error as Error;
     }
     if (this.pendingBytes + command.bytes > this.options.maxPendingBytes) {
-      return Promise.reject(
-        new QueueFullError(
-          `maxPendingBytes (${this.options.maxPendingBytes}) would be exceeded by ${command.bytes} bytes`,
-        ),
+      return new QueueFullError(
+        `maxPendingBytes (${this.options.maxPendingBytes}) would be exceeded by ${command.bytes} bytes`,
       );
     }
-    if (state !== 'ready') {
-      const refusal = this.offlineRefusal();
-      if (refusal !== null) return Promise.reject(refusal);
-    }
-    const promise = command.promise();
+    return state === 'ready' ? null : this.offlineRefusal();
+  }
+
+  private submit(command: PendingCommand): void {
     this.enqueue(command);
-    if (state === 'idle') this.open();
-    return promise;
+    if (this.state === 'idle') this.open();
   }
 
   stats(): ConnectionStats {
