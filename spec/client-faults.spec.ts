@@ -8,22 +8,11 @@ import {
   TimeoutError,
 } from '../lib/errors';
 import { EmbeddedServer, FaultProxy } from '../lib/testing';
-import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
+import { startRedis, type RedisProcess } from './support/redis-harness';
+import { cleanupAfterEachTest } from './support/tracked-clients';
 import { eventually, sleep } from './support/wait';
 
-const clients: Client[] = [];
-function track(client: Client): Client {
-  clients.push(client);
-  return client;
-}
-
-afterEach(() => {
-  for (const client of clients.splice(0)) client.disconnect();
-});
-
-afterAll(async () => {
-  await stopAll();
-});
+const track = cleanupAfterEachTest();
 
 describe('a stalled server (SIGSTOP)', () => {
   test('commands time out with TimeoutError, and late replies never reach another caller', async () => {

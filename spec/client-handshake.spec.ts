@@ -3,23 +3,12 @@ import { Client } from '../lib/client';
 import type { ReconnectingInfo } from '../lib/connection/connection';
 import { ConnectionError, HandshakeError } from '../lib/errors';
 import type { RespValue } from '../lib/resp/types';
-import { startRedis, stopAll } from './support/redis-harness';
+import { startRedis } from './support/redis-harness';
+import { cleanupAfterEachTest } from './support/tracked-clients';
 import { eventually } from './support/wait';
 
 const PASSWORD = 's3cret-Pa55word';
-const clients: Client[] = [];
-function track(client: Client): Client {
-  clients.push(client);
-  return client;
-}
-
-afterEach(() => {
-  for (const client of clients.splice(0)) client.disconnect();
-});
-
-afterAll(async () => {
-  await stopAll();
-});
+const track = cleanupAfterEachTest();
 
 function clientInfo(reply: RespValue): Record<string, string> {
   return Object.fromEntries(

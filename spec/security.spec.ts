@@ -31,26 +31,14 @@ import {
   generateClientCertificate,
   generateTlsFiles,
   startRedis,
-  stopAll,
   type ClientCertificateFiles,
   type RedisProcess,
   type TlsFiles,
 } from './support/redis-harness';
+import { cleanupAfterEachTest } from './support/tracked-clients';
 import { eventually, sleep } from './support/wait';
 
-const clients: Client[] = [];
-function track(client: Client): Client {
-  clients.push(client);
-  return client;
-}
-
-afterEach(() => {
-  for (const client of clients.splice(0)) client.disconnect();
-});
-
-afterAll(async () => {
-  await stopAll();
-});
+const track = cleanupAfterEachTest();
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
