@@ -12,6 +12,7 @@
  * none, or a closed socket), and `injectRaw` writes unsolicited bytes to every connection.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { closeServer, listenOnLoopback, LOOPBACK } from './loopback';
 
 import type { CommandHook } from './command-hook';
 import { EmbeddedConnection, type SessionContext } from './embedded-connection';
@@ -30,7 +31,6 @@ export interface EmbeddedServerOptions {
   databases?: number;
 }
 
-const HOST = '127.0.0.1';
 const SERVER_VERSION = '7.0.0';
 
 export class EmbeddedServer {
@@ -64,7 +64,7 @@ export class EmbeddedServer {
   }
 
   get url(): string {
-    return `redis://${HOST}:${this.listeningPort}`;
+    return `redis://${LOOPBACK}:${this.listeningPort}`;
   }
 
   /** Connections open now. */
@@ -84,17 +84,8 @@ export class EmbeddedServer {
   async start(): Promise<{ port: number }> {
     if (this.server !== null) return { port: this.listeningPort };
     const server = createServer((socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.listeningPort, HOST, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    // After listening, errors can only come from accept(); a test server shrugs them off.
-    server.on('error', () => undefined);
+    this.listeningPort = await listenOnLoopback(server, this.listeningPort);
     this.server = server;
-    this.listeningPort = (server.address() as { port: number }).port;
     return { port: this.listeningPort };
   }
 
@@ -104,7 +95,7 @@ export class EmbeddedServer {
     if (server === null) return;
     this.server = null;
     this.resetAll();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   /**

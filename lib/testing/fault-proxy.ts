@@ -9,6 +9,7 @@
  *   proxy.cutAfter(5);          // the next reply is cut after 5 bytes
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { closeServer, listenOnLoopback, LOOPBACK } from './loopback';
 
 import { ProxyLane, type LaneControl, type LaneFaults } from './proxy-lane';
 
@@ -43,8 +44,6 @@ export interface FaultProxyStats {
   /** Bytes a blackhole swallowed, server→client. */
   swallowedToClient: number;
 }
-
-const HOST = '127.0.0.1';
 
 /** A client connection and its upstream connection; a fault or failure on either ends both. */
 class ProxiedConnection {
@@ -123,7 +122,7 @@ export class FaultProxy {
   };
 
   constructor(upstream: ProxyUpstream, options: FaultProxyOptions = {}) {
-    this.upstreamHost = upstream.host ?? HOST;
+    this.upstreamHost = upstream.host ?? LOOPBACK;
     this.upstreamPort = upstream.port;
     this.listeningPort = options.port ?? 0;
     this.controls = { toServer: this.controlFor('toServer'), toClient: this.controlFor('toClient') };
@@ -135,7 +134,7 @@ export class FaultProxy {
   }
 
   get url(): string {
-    return `redis://${HOST}:${this.listeningPort}`;
+    return `redis://${LOOPBACK}:${this.listeningPort}`;
   }
 
   get activeConnections(): number {
@@ -154,16 +153,8 @@ export class FaultProxy {
   async start(): Promise<{ port: number }> {
     if (this.server !== null) return { port: this.listeningPort };
     const server = createServer({ allowHalfOpen: true }, (client) => this.accept(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.listeningPort, HOST, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', () => undefined);
+    this.listeningPort = await listenOnLoopback(server, this.listeningPort);
     this.server = server;
-    this.listeningPort = (server.address() as { port: number }).port;
     return { port: this.listeningPort };
   }
 
@@ -173,7 +164,7 @@ export class FaultProxy {
     if (server === null) return;
     this.server = null;
     this.resetAll();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   /** Adds `ms` of latency to every chunk forwarded in `direction` (default both), keeping byte order. */

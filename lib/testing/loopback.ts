@@ -1,0 +1,21 @@
+import type { Server } from 'node:net';
+
+export const LOOPBACK = '127.0.0.1';
+
+/** Listens on 127.0.0.1 at `port` (0 for any free one) and resolves with the port taken. */
+export async function listenOnLoopback(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // Once listening, errors can only come from accepting; a test server shrugs them off.
+  server.on('error', () => undefined);
+  return (server.address() as { port: number }).port;
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
