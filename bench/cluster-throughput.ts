@@ -15,11 +15,11 @@
  * both alike; the figure is the median of the repeats. With RESPLINE_BENCH_JSON=1 the records are also
  * printed as one `BENCH_JSON [...]` line for bench/run.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import PQueue from 'p-queue';
 import { Client } from '../lib/client';
 import { Cluster } from '../lib/cluster/cluster';
+import { installCleanup } from './suite/processes';
+import { startRedisServer } from './suite/redis-server';
 
 export type Driver = 'p-queue' | 'async loops';
 
@@ -56,7 +56,6 @@ type Op = (i: number) => Promise<unknown>;
 
 const REPLICAS = 3;
 const SHARDS = 3;
-const SHARED_REDIS_PORT = 6379;
 
 /** Runs every cell on servers of its own and returns one record per op, depth and driver. */
 export async function runClusterThroughput(
@@ -72,7 +71,7 @@ export async function runClusterThroughput(
   const log = options.log ?? ((line: string) => console.log(line));
   const keys = Array.from({ length: keyCount }, (_, i) => `bench:key:${i}`);
 
-  const servers = await Promise.all(Array.from({ length: REPLICAS * SHARDS + 1 }, () => startServer()));
+  const servers = await Promise.all(Array.from({ length: REPLICAS * SHARDS + 1 }, () => startRedisServer()));
   const [single, ...clusterServers] = servers;
   const client = new Client(single.url);
   const cluster = new Cluster({
@@ -210,83 +209,6 @@ async function until(condition: () => boolean): Promise<void> {
   }
 }
 
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-
-/** A private redis-server on a free port, ready when it answers PING. */
-async function startServer(): Promise<Server> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    if (port === SHARED_REDIS_PORT) continue;
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--daemonize',
-        'no',
-      ],
-      { stdio: 'ignore' },
-    );
-    children.add(child);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.once('exit', () => children.delete(child));
-    const url = `redis://127.0.0.1:${port}`;
-    if (await waitForPing(url, Date.now() + 5_000, () => child.exitCode !== null)) {
-      return {
-        url,
-        stop: async () => {
-          if (child.exitCode === null) child.kill('SIGTERM');
-          await Promise.race([exited, sleep(3_000)]);
-          if (child.exitCode === null) child.kill('SIGKILL');
-        },
-      };
-    }
-    child.kill('SIGKILL');
-    // The port may have been taken between our probe and redis-server's bind: try another.
-    if (attempt === 5) throw new Error(`redis-server on port ${port} did not start`);
-  }
-}
-
-async function waitForPing(url: string, deadline: number, exited: () => boolean): Promise<boolean> {
-  while (Date.now() < deadline && !exited()) {
-    const probe = new Client(url, { reconnect: false, connectTimeout: 1_000 });
-    const ok = await probe.ping().then(
-      () => true,
-      () => false,
-    );
-    probe.disconnect();
-    if (ok) return true;
-    await sleep(20);
-  }
-  return false;
-}
-
-function killChildren(): void {
-  for (const child of children) child.kill('SIGKILL');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -323,13 +245,7 @@ function printTable(records: readonly ThroughputRecord[]): void {
 
 if (require.main === module) {
   // Kill every redis-server started here, however the run ends.
-  process.once('exit', killChildren);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      killChildren();
-      process.exit(130);
-    });
-  }
+  installCleanup(() => undefined);
   // --quick fits the suite's budget for this script (20 s, ts-node start included).
   const quick = process.argv.includes('--quick');
   const options: ClusterThroughputOptions = quick
