@@ -86,7 +86,7 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
       throw new InvalidArgumentError(`client options: ${error.message}`);
     throw error;
   }
-  return { writeAck, readFrom, hedgeAfter, downAfter, probeInterval, client };
+  return { writeAck, readFrom, hedgeAfter, downAfter, probeInterval, client: withHiddenPassword(client) };
 }
 
 /** How many replicas of `replicaCount` must answer a write. */
@@ -98,4 +98,16 @@ export function requiredAcks(writeAck: WriteAck, replicaCount: number): number {
 
 function show(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? String(value) : typeof value;
+}
+
+/**
+ * A copy of the caller's client options whose password is not enumerable, so walking the Cluster's
+ * fields (a debugger, console.dir) never shows it, while every Client still reads it.
+ */
+function withHiddenPassword(client: ClientOptions): ClientOptions {
+  const copy: ClientOptions = { ...client };
+  if (copy.password !== undefined) {
+    Object.defineProperty(copy, 'password', { value: client.password, enumerable: false });
+  }
+  return copy;
 }

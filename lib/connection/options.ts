@@ -165,11 +165,22 @@ export function parseRedisUrl(url: string): ParsedUrl {
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port,
-    username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
-    password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
+    username: parsed.username === '' ? undefined : decodeCredential(parsed.username, url),
+    password: parsed.password === '' ? undefined : decodeCredential(parsed.password, url),
     db,
     tls: parsed.protocol === 'rediss:',
   };
+}
+
+/** Percent-decodes a URL's username or password; a stray "%" is the caller's mistake, not a crash. */
+function decodeCredential(encoded: string, url: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new InvalidArgumentError(
+      `the credentials in ${redactUrl(url)} are not valid percent-encoding: write "%" as "%25"`,
+    );
+  }
 }
 
 /**
