@@ -75,6 +75,11 @@ class ProxiedConnection {
     }
   }
 
+  /** A blackhole swallowed part of either stream. */
+  get broken(): boolean {
+    return this.lanes.some((lane) => lane.swallowedBytes);
+  }
+
   /** Ends both sockets at once, discarding anything not yet forwarded. */
   destroy(): void {
     if (this.finish()) {
@@ -176,6 +181,7 @@ export class FaultProxy {
   /** While on, bytes in `direction` (default both) are swallowed; the sockets stay open. */
   blackhole(on: boolean, direction: ProxyDirections = 'both'): void {
     for (const lane of lanesOf(direction)) this.faults[lane].blackhole = on;
+    if (!on) this.resetBroken();
   }
 
   /**
@@ -208,6 +214,15 @@ export class FaultProxy {
     this.faults.toServer = noFaults();
     this.faults.toClient = noFaults();
     this.cutBudget = null;
+    this.resetBroken();
+  }
+
+  /**
+   * TCP never skips bytes: a link that lost some ends up reset, never resumed with a gap, which would
+   * desynchronise any protocol. So connections a blackhole took bytes from are reset when it lifts.
+   */
+  private resetBroken(): void {
+    for (const connection of this.connections) if (connection.broken) connection.destroy();
   }
 
   private accept(client: Socket): void {

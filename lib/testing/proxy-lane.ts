@@ -45,6 +45,8 @@ export class ProxyLane {
   private waitingForDrain = false;
   /** The source has ended: end the sink once everything queued is forwarded. */
   private ending = false;
+  /** A blackhole swallowed bytes of this stream: what follows would not be the stream that was sent. */
+  swallowedBytes = false;
 
   constructor(
     private readonly source: Socket,
@@ -56,7 +58,10 @@ export class ProxyLane {
   push(chunk: Buffer): void {
     if (this.stopped) return;
     const faults = this.control.faults();
-    if (faults.blackhole) return this.control.swallowed(chunk.length);
+    if (faults.blackhole) {
+      this.swallowedBytes = true;
+      return this.control.swallowed(chunk.length);
+    }
     const dueAt = Date.now() + faults.delayMs;
     const size = faults.chunkSize;
     if (size === null || chunk.length <= size) {
@@ -126,7 +131,10 @@ export class ProxyLane {
   private forward(data: Buffer): void {
     // A blackhole switched on while bytes were delayed swallows them too, as a dead link would.
     if (this.stopped) return;
-    if (this.control.faults().blackhole) return this.control.swallowed(data.length);
+    if (this.control.faults().blackhole) {
+      this.swallowedBytes = true;
+      return this.control.swallowed(data.length);
+    }
     const { pass, cut } = this.control.admit(data.length);
     if (pass > 0) {
       const writable = this.sink.write(pass === data.length ? data : data.subarray(0, pass));
