@@ -11,6 +11,7 @@ import type { ReplicaErrorDetail, ServerInfo } from '../lib/cluster/events';
 import { ConnectionError, ReplicationError, TimeoutError } from '../lib/errors';
 import { FaultProxy } from '../lib/testing/fault-proxy';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
+import { hostProcess } from './support/host-process';
 import { eventually } from './support/wait';
 
 const REPLICAS = 3;
@@ -73,7 +74,7 @@ async function restartAll(): Promise<void> {
 }
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
+  hostProcess.on('unhandledRejection', onUnhandled);
   const started = await Promise.all(Array.from({ length: REPLICAS * SHARDS }, () => startRedis()));
   servers = Array.from({ length: REPLICAS }, (_, r) => started.slice(r * SHARDS, (r + 1) * SHARDS));
 });
@@ -89,7 +90,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled);
+  hostProcess.off('unhandledRejection', onUnhandled);
   await stopAll();
 });
 
