@@ -4,6 +4,8 @@ import type { Json } from './external';
 export interface ClusterRecord {
   op: string;
   inFlight: number;
+  /** How the in-flight depth was held: 'p-queue' or 'async loops'. */
+  driver?: string;
   clientOpsPerSec: number;
   clusterOpsPerSec: number;
   ratio: number;

@@ -82,7 +82,7 @@ export function judgeGoals(results: SuiteResults): Goal[] {
   for (const record of clusterRecords(results.cluster?.json ?? [])) {
     const isGet = record.op.toUpperCase() === 'GET';
     goals.push({
-      goal: `cluster 3×3 ${record.op} ${record.inFlight} in flight vs one Client on one server`,
+      goal: `cluster 3×3 ${record.op} ${record.inFlight} in flight (${record.driver ?? 'p-queue'}) vs one Client on one server`,
       target: isGet ? '≥ 2×' : '(report)',
       measured: `${ratio(record.ratio)} (${rate(record.clusterOpsPerSec)} vs ${rate(record.clientOpsPerSec)})`,
       met: isGet ? record.ratio >= 2 : null,

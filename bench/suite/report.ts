@@ -230,10 +230,18 @@ function clusterTable(status: string, reason: string | undefined, json: Json[], 
   if (known.length > 0) {
     return {
       title,
-      headers: ['command', 'in flight', 'one Client, one server', 'Cluster 3×3', 'cluster ÷ client'],
+      headers: [
+        'command',
+        'in flight',
+        'driver',
+        'one Client, one server',
+        'Cluster 3×3',
+        'cluster ÷ client',
+      ],
       rows: known.map((r) => [
         r.op,
         String(r.inFlight),
+        r.driver ?? '—',
         rate(r.clientOpsPerSec),
         rate(r.clusterOpsPerSec),
         ratio(r.ratio),
