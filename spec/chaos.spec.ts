@@ -18,8 +18,6 @@
  * healthy majority, except in deliberate "storms" (support/chaos/faults.ts) on two replicas of a shard.
  */
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 import { Cluster } from '../lib/cluster/cluster';
 import type { ClusterOptions } from '../lib/cluster/cluster-options';
@@ -28,6 +26,7 @@ import { ReplyError, ResplineError } from '../lib/errors';
 import type { RespValue } from '../lib/resp/types';
 import { FaultProxy } from '../lib/testing/fault-proxy';
 import { FAULT_KINDS, FaultLane, healAll, type FaultKind, type FaultTarget } from './support/chaos/faults';
+import { retainedBytes } from './support/heap';
 import { hostProcess } from './support/host-process';
 import { checkDurability, CounterKey, describe as show, KillLog, StringKey } from './support/chaos/ledger';
 import { Prng } from './support/chaos/prng';
@@ -84,16 +83,6 @@ const SIDE_OPS: readonly (readonly [OpKind, number])[] = [
   ['incr', 15],
   ['mget', 15],
 ];
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-function retainedBytes(): number {
-  collectGarbage();
-  collectGarbage();
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.external;
-}
 
 const MiB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 

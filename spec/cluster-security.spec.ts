@@ -19,6 +19,7 @@ import type { ClientOptions } from '../lib/connection/options';
 import { HandshakeError, InvalidArgumentError, ReplicationError } from '../lib/errors';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 import { eventually } from './support/wait';
+import { SaidLog } from './support/said-log';
 
 const REPLICAS = 3;
 const SHARDS = 2;
@@ -102,34 +103,13 @@ function keyOf(cluster: Cluster, shard: number, prefix: string): string {
  * with, and, when asked for text, its health(), util.inspect of it and of every server's Client, and
  * the stats of each.
  */
-class Transcript {
-  private readonly said: unknown[] = [];
-
+class Transcript extends SaidLog {
   constructor(private readonly cluster: Cluster) {
+    super();
     cluster.on('error', (error, server) => this.said.push(['error', error, server]));
     cluster.on('replicaError', (error, detail) => this.said.push(['replicaError', error, detail]));
     cluster.on('serverDown', (server, reason) => this.said.push(['serverDown', server, reason]));
     cluster.on('serverUp', (server) => this.said.push(['serverUp', server]));
-  }
-
-  count(kind: string): number {
-    return this.said.filter((item) => Array.isArray(item) && item[0] === kind).length;
-  }
-
-  /** Records what a call settled with, and returns it. */
-  async settle(promise: Promise<unknown>): Promise<unknown> {
-    try {
-      const value = await promise;
-      this.said.push(['value', value]);
-      return value;
-    } catch (error) {
-      this.said.push(['rejection', error]);
-      return error;
-    }
-  }
-
-  record(label: string, value: unknown): void {
-    this.said.push([label, value]);
   }
 
   /** Every error said, with its causes and, for a ReplicationError, its outcomes' errors. */

@@ -8,14 +8,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 import * as fc from 'fast-check';
 
 import { ProtocolError, ReplyError } from '../lib/errors';
 import { RespDecoder } from '../lib/resp/decoder';
 import { DEFAULT_DECODER_LIMITS, type DecoderLimits, type RespValue } from '../lib/resp/types';
+import { retainedBytes } from './support/heap';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? '') || undefined;
 const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -838,17 +837,6 @@ describe('decoder corpus (spec/fixtures/decoder-corpus.json)', () => {
 // ---------------------------------------------------------------------------------------------------
 // Hostile input, at the decoder
 // ---------------------------------------------------------------------------------------------------
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-/** Heap plus Buffer memory still reachable after a full collection. */
-function retainedBytes(): number {
-  collectGarbage();
-  collectGarbage();
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.external;
-}
 
 function quietDecoder(
   limits: Partial<DecoderLimits> = {},

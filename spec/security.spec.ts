@@ -10,8 +10,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 import { Client } from '../lib/client';
 import type { ClientOptions } from '../lib/connection/options';
@@ -37,6 +35,8 @@ import {
 } from './support/redis-harness';
 import { cleanupAfterEachTest } from './support/tracked-clients';
 import { eventually, sleep } from './support/wait';
+import { retainedBytes } from './support/heap';
+import { SaidLog } from './support/said-log';
 
 const track = cleanupAfterEachTest();
 
@@ -48,17 +48,6 @@ function decoderOf(client: Client): RespDecoder {
   return (client as unknown as { connection: { decoder: RespDecoder } }).connection.decoder;
 }
 
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-/** Heap plus Buffer memory still reachable after a full collection. */
-function retainedBytes(): number {
-  collectGarbage();
-  collectGarbage();
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.external;
-}
-
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -68,33 +57,15 @@ function turn(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 
 /** Everything a client tells the outside world: errors with their causes, events, stats, address. */
-class Transcript {
-  private readonly said: unknown[] = [];
-
+class Transcript extends SaidLog {
   constructor(private readonly client: Client) {
+    super();
     client.on('error', (error) => this.said.push(['error', error]));
     client.on('reconnecting', (info) => this.said.push(['reconnecting', info]));
     client.on('push', (message) => this.said.push(['push', message]));
     client.on('ready', () => this.said.push(['ready']));
     client.on('close', () => this.said.push(['close']));
     client.on('end', () => this.said.push(['end']));
-  }
-
-  /** Records what a call settled with. */
-  async settle(promise: Promise<unknown>): Promise<unknown> {
-    try {
-      const value = await promise;
-      this.said.push(['value', value]);
-      return value;
-    } catch (error) {
-      this.said.push(['rejection', error]);
-      return error;
-    }
-  }
-
-  /** How many events of this kind were seen. */
-  count(kind: string): number {
-    return this.said.filter((item) => Array.isArray(item) && item[0] === kind).length;
   }
 
   errors(): Error[] {
