@@ -6,14 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { sleep, type Cleanup } from './cleanup';
+import { freeLoopbackPort } from '../lib/testing/loopback';
 
 const BINARY = 'redis-server';
-const RESERVED_PORT = 6379;
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 2_000;
 const START_ATTEMPTS = 5;
@@ -63,7 +62,7 @@ export class RedisServerProcess {
   /** Starts one server; its stop() is registered with `cleanup`. */
   static async start(binary: string, cleanup: Cleanup): Promise<RedisServerProcess> {
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = await freeLoopbackPort();
       const dataDir = await mkdtemp(join(tmpdir(), 'respline-demo-'));
       // prettier-ignore
       const child = spawn(binary, [
@@ -137,18 +136,3 @@ export class RedisServerProcess {
 }
 
 class PortBusyError extends Error {}
-
-/** A port the OS just called free; never 6379, where someone's real Redis may live. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const probe = createServer();
-      probe.once('error', reject);
-      probe.listen(0, '127.0.0.1', () => {
-        const { port: chosen } = probe.address() as { port: number };
-        probe.close(() => resolve(chosen));
-      });
-    });
-    if (port !== RESERVED_PORT) return port;
-  }
-}

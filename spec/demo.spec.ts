@@ -4,10 +4,11 @@
  * that do not answer, and interrupted by SIGINT. Every run must leave no server behind.
  */
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 import { findRedisServer } from '../demo/redis-process';
+import { freeLoopbackPort } from '../lib/testing/loopback';
 
 const ROOT = join(__dirname, '..');
 const TS_NODE = require.resolve('ts-node/dist/bin.js');
@@ -81,15 +82,8 @@ async function expectAllClosed(ports: number[]): Promise<void> {
 async function closedPorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const probe = createServer();
-      probe.once('error', reject);
-      probe.listen(0, '127.0.0.1', () => {
-        const { port: chosen } = probe.address() as { port: number };
-        probe.close(() => resolve(chosen));
-      });
-    });
-    if (port !== 6379 && !ports.includes(port)) ports.push(port);
+    const port = await freeLoopbackPort();
+    if (!ports.includes(port)) ports.push(port);
   }
   return ports;
 }

@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { benchKey, benchValue } from './protocol';
 import { track } from './processes';
+import { freeLoopbackPort } from '../../lib/testing/loopback';
 
 export interface RedisServer {
   port: number;
@@ -10,9 +11,6 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** The port every other Redis on the machine is likely to use: never touched, never started on. */
-const DEFAULT_REDIS_PORT = 6379;
-
 /**
  * A private redis-server on a free loopback port, with persistence off so disk never enters the figures.
  * Retries on another port if the one picked was taken in between.
@@ -20,8 +18,7 @@ const DEFAULT_REDIS_PORT = 6379;
 export async function startRedisServer(): Promise<RedisServer> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    if (port === DEFAULT_REDIS_PORT) continue;
+    const port = await freeLoopbackPort();
     const child = track(
       spawn(
         'redis-server',
@@ -120,18 +117,6 @@ function exchange(port: number, payload: Buffer, expectBytes: number, timeoutMs:
     });
     socket.on('error', (error) => finish(error));
     socket.on('close', () => finish(new Error('connection closed before the reply')));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
   });
 }
 

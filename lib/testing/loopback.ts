@@ -1,4 +1,4 @@
-import type { Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -18,4 +18,20 @@ export async function listenOnLoopback(server: Server, port: number): Promise<nu
 
 export function closeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Redis's well-known port: a shared server may live there, so a test never takes it. */
+const WELL_KNOWN_REDIS_PORT = 6379;
+
+/**
+ * A loopback port the OS reported free a moment ago (never 6379), for a server a test is about to
+ * start. Another process may take it in between: callers retry on a bind failure.
+ */
+export async function freeLoopbackPort(): Promise<number> {
+  for (;;) {
+    const probe = createServer();
+    const port = await listenOnLoopback(probe, 0);
+    await closeServer(probe);
+    if (port !== WELL_KNOWN_REDIS_PORT) return port;
+  }
 }

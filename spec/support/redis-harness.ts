@@ -1,6 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +7,7 @@ import { promisify } from 'node:util';
 import { ReplyError } from '../../lib/errors';
 import type { RespValue } from '../../lib/resp/types';
 import { RawClient, type RawArg } from './raw-client';
+import { freeLoopbackPort } from '../../lib/testing/loopback';
 
 /**
  * Spawns real `redis-server` processes for tests, on 127.0.0.1 and free ports (never 6379, where a
@@ -16,7 +16,6 @@ import { RawClient, type RawArg } from './raw-client';
  */
 
 const REDIS_SERVER = 'redis-server';
-const SHARED_REDIS_PORT = 6379;
 const READY_TIMEOUT_MS = 10_000;
 const COMMAND_TIMEOUT_MS = 5_000;
 const READY_PROBE_TIMEOUT_MS = 1_000;
@@ -79,7 +78,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   installExitHandler();
   const tls = options.tls === true ? await generatedTlsFiles() : options.tls || undefined;
   for (let attempt = 1; ; attempt++) {
-    const instance = new RedisInstance(await findFreePort(), options.password, tls, options.args ?? []);
+    const instance = new RedisInstance(await freeLoopbackPort(), options.password, tls, options.args ?? []);
     try {
       await instance.launch();
       return instance;
@@ -366,21 +365,6 @@ class RedisInstance implements RedisProcess {
   private remember(text: string): void {
     for (const line of text.split('\n')) if (line.trim() !== '') this.log.push(line);
     if (this.log.length > LOG_LINES_KEPT) this.log.splice(0, this.log.length - LOG_LINES_KEPT);
-  }
-}
-
-/** A port that was free a moment ago, found by letting the OS choose one. */
-async function findFreePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const probe = createServer();
-      probe.once('error', reject);
-      probe.listen(0, '127.0.0.1', () => {
-        const { port: chosen } = probe.address() as { port: number };
-        probe.close(() => resolve(chosen));
-      });
-    });
-    if (port !== SHARED_REDIS_PORT) return port;
   }
 }
 
