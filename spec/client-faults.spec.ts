@@ -122,6 +122,29 @@ describe('a server killed mid-stream', () => {
   });
 });
 
+describe('backpressure', () => {
+  test('when the socket stops taking bytes, later commands wait in the queue for drain', async () => {
+    const redis = await startRedis();
+    const client = track(new Client(redis.url, { stallTimeout: 0, heartbeatInterval: 0 }));
+    await client.connect();
+    redis.pause();
+    // About 20 MB in one flush: far more than the socket buffers hold while the server reads nothing.
+    const value = 'v'.repeat(1000);
+    const burst = Array.from({ length: 20_000 }, (_, i) => client.set(`bp:${i}`, value));
+    await eventually(() => client.stats().inFlight === 20_000, 'the burst written');
+    await sleep(50);
+    const later = client.set('bp:later', 'after the drain');
+    await sleep(100);
+    // Not moved to the socket while it is backed up: still queued, not in flight.
+    expect(client.stats()).toMatchObject({ queued: 1, inFlight: 20_000 });
+    redis.resume();
+    expect(await later).toBe('OK');
+    expect((await Promise.all(burst)).every((reply) => reply === 'OK')).toBe(true);
+    expect(await client.get('bp:later')).toBe('after the drain');
+    await redis.stop();
+  });
+});
+
 describe('heartbeat', () => {
   test('an idle connection blackholed by a proxy is noticed and replaced', async () => {
     const redis = await startRedis();
