@@ -217,11 +217,9 @@ describe('one replica paused', () => {
     // Probes keep failing while it stays paused: still exactly that one down.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(downServers(cluster)).toEqual(['0/1']);
-    // Its latency estimate reflects what was observed (reads waited out commandTimeout), no more:
-    // failures must not compound it, or 'fastest' would shun the server long after it recovers.
+    // Its failures are counted (how they move its latency estimate: spec/cluster-latency.spec.ts).
     const paused = cluster.health().find((entry) => entry.replica === 0 && entry.shard === 1);
     expect(paused?.errors).toBeGreaterThan(3);
-    expect(paused?.latencyMs).toBeLessThan(CLIENT.commandTimeout * 2);
 
     servers[0][1].resume();
     await eventually(() => downServers(cluster).length === 0, 'the resumed server marked up');
