@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { CommandApi } from './commands/api';
+import { CommandApi, flagsOf } from './commands/api';
+import type { Transform } from './commands/reply';
 import { Connection, type ConnectionStats, type ReconnectingInfo } from './connection/connection';
 import { resolveOptions, type ClientOptions } from './connection/options';
 import type { CommandFlags } from './connection/pending-command';
@@ -103,8 +104,24 @@ export class Client extends CommandApi<'promise'> {
     return this;
   }
 
-  protected dispatch(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): Promise<RespValue> {
-    if (args instanceof InvalidArgumentError) return Promise.reject(args);
+  /**
+   * Sends a ready-made argument list (name first) with the flags the caller knows for it, as the
+   * command methods do: what layers above the Client (clusters, scripts) use instead of `call`.
+   */
+  sendCommand(
+    args: readonly CommandArg[],
+    flags: CommandFlags = flagsOf(String(args[0])),
+  ): Promise<RespValue> {
     return this.connection.send(args, flags);
+  }
+
+  protected dispatch(
+    args: CommandArg[] | InvalidArgumentError,
+    flags: CommandFlags,
+    transform: Transform | null,
+  ): Promise<unknown> {
+    if (args instanceof InvalidArgumentError) return Promise.reject(args);
+    const reply = this.connection.send(args, flags);
+    return transform === null ? reply : reply.then((value) => transform(value, args));
   }
 }

@@ -1,4 +1,5 @@
 import { CommandApi } from './commands/api';
+import type { Transform } from './commands/reply';
 import type { CommandFlags, Settle } from './connection/pending-command';
 import { InvalidArgumentError } from './errors';
 import type { CommandArg, RespValue } from './resp/types';
@@ -15,7 +16,11 @@ export type PipelineSink = (
  * `exec()` never rejects: each slot holds that command's reply or its Error.
  */
 export class Pipeline extends CommandApi<'chain'> {
-  private readonly recorded: { args: CommandArg[] | InvalidArgumentError; flags: CommandFlags }[] = [];
+  private readonly recorded: {
+    args: CommandArg[] | InvalidArgumentError;
+    flags: CommandFlags;
+    transform: Transform | null;
+  }[] = [];
   private executed = false;
 
   constructor(private readonly sink: PipelineSink) {
@@ -26,26 +31,40 @@ export class Pipeline extends CommandApi<'chain'> {
     return this.recorded.length;
   }
 
-  exec(): Promise<(RespValue | Error)[]> {
+  exec(): Promise<unknown[]> {
     if (this.executed) return Promise.reject(new InvalidArgumentError('this pipeline was already executed'));
     this.executed = true;
     const recorded = this.recorded;
-    const results = new Array<RespValue | Error>(recorded.length);
+    const results = new Array<unknown>(recorded.length);
     if (recorded.length === 0) return Promise.resolve(results);
     // One promise for the whole batch: each command settles its own slot, the last one resolves.
     return new Promise((resolve) => {
       let remaining = recorded.length;
-      recorded.forEach(({ args, flags }, index) => {
+      recorded.forEach(({ args, flags, transform }, index) => {
         this.sink(args, flags, (outcome) => {
-          results[index] = outcome;
+          results[index] =
+            transform === null || outcome instanceof Error ? outcome : reshape(transform, outcome, args);
           if (--remaining === 0) resolve(results);
         });
       });
     });
   }
 
-  protected dispatch(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): this {
-    this.recorded.push({ args, flags });
+  protected dispatch(
+    args: CommandArg[] | InvalidArgumentError,
+    flags: CommandFlags,
+    transform: Transform | null,
+  ): this {
+    this.recorded.push({ args, flags, transform });
     return this;
+  }
+}
+
+/** A reply that does not have the shape its transform expects becomes that slot's error. */
+function reshape(transform: Transform, value: RespValue, args: CommandArg[] | InvalidArgumentError): unknown {
+  try {
+    return transform(value, args instanceof InvalidArgumentError ? [] : args);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
   }
 }

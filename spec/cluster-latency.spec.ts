@@ -1,11 +1,12 @@
-import { ServerClient, ServerNode, type HealthPolicy } from '../lib/cluster/server-node';
+import { Client } from '../lib/client';
+import { ServerNode, type HealthPolicy } from '../lib/cluster/server-node';
 import { ConnectionError } from '../lib/errors';
 
 /** A node whose failures are fed by hand: no server and no socket, so no clock is involved. */
 function nodeUnderTest(): ServerNode {
   const health: HealthPolicy = { downAfter: 3, markDown: () => undefined, markUp: () => undefined };
   const url = 'redis://127.0.0.1:1';
-  return new ServerNode({ replica: 0, shard: 0, url, safeUrl: url }, new ServerClient(url), health);
+  return new ServerNode({ replica: 0, shard: 0, url, safeUrl: url }, new Client(url), health);
 }
 
 const lost = new ConnectionError('lost', true);

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import type { Client } from '../client';
+import { Client } from '../client';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
+import type { Transform } from '../commands/reply';
 import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
 import { CommandFlags } from '../connection/pending-command';
 import {
@@ -28,7 +29,7 @@ import { asError, describeOutcomes } from './outcome-kind';
 import { sendRead } from './read-path';
 import type { RouteContext } from './route-context';
 import { shardOf } from './routing';
-import { ServerClient, ServerNode } from './server-node';
+import { ServerNode } from './server-node';
 import { ShardReplicas } from './shard-replicas';
 import { parseTopology } from './topology';
 import { sendWrite } from './write-fanout';
@@ -87,7 +88,7 @@ export class Cluster extends CommandApi<'promise'> {
   private readonly nodes: readonly ServerNode[];
   private readonly shards: readonly ShardReplicas[];
   private readonly runtime: ClusterRuntime;
-  private readonly monitor: HealthMonitor;
+  private readonly healthMonitor: HealthMonitor;
   private readonly events = new EventEmitter();
   private connecting: Promise<void> | null = null;
   private quitting: Promise<void> | null = null;
@@ -105,7 +106,7 @@ export class Cluster extends CommandApi<'promise'> {
     this.runtime = new ClusterRuntime(this.options, this.replicaCount, (error, detail) =>
       this.emit('replicaError', error, detail),
     );
-    this.monitor = new HealthMonitor(this.options.downAfter, this.options.probeInterval, {
+    this.healthMonitor = new HealthMonitor(this.options.downAfter, this.options.probeInterval, {
       onDown: (node, reason) => this.emit('serverDown', node.info(), reason),
       onUp: (node) => this.emit('serverUp', node.info()),
       onClientError: (node, error) => {
@@ -113,8 +114,8 @@ export class Cluster extends CommandApi<'promise'> {
       },
     });
     this.nodes = topology.servers.map((spec) => {
-      const node = new ServerNode(spec, new ServerClient(spec.url, this.options.client), this.monitor);
-      this.monitor.watch(node);
+      const node = new ServerNode(spec, new Client(spec.url, this.options.client), this.healthMonitor);
+      this.healthMonitor.watch(node);
       return node;
     });
     this.shards = Array.from(
@@ -205,7 +206,7 @@ export class Cluster extends CommandApi<'promise'> {
    */
   pipeline(): Pipeline {
     return new Pipeline((args, flags, settle) => {
-      this.dispatch(args, flags).then(settle, (error: unknown) => settle(asError(error)));
+      this.routeCommand(args, flags).then(settle, (error: unknown) => settle(asError(error)));
     });
   }
 
@@ -239,7 +240,19 @@ export class Cluster extends CommandApi<'promise'> {
     return this;
   }
 
-  protected dispatch(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): Promise<RespValue> {
+  protected dispatch(
+    args: CommandArg[] | InvalidArgumentError,
+    flags: CommandFlags,
+    transform: Transform | null,
+  ): Promise<unknown> {
+    const reply = this.routeCommand(args, flags);
+    return transform === null || args instanceof InvalidArgumentError
+      ? reply
+      : reply.then((value) => transform(value, args));
+  }
+
+  /** Sends a command where its keys live and settles with the raw reply, reassembled when split. */
+  private routeCommand(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): Promise<RespValue> {
     if (args instanceof InvalidArgumentError) return Promise.reject(args);
     if (this.runtime.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
     const info = commandInfo(args[0] as string);
@@ -382,7 +395,7 @@ export class Cluster extends CommandApi<'promise'> {
     this.nodes.forEach((node, index) => {
       const failure = failures[index];
       // It may have connected since; its Client keeps retrying in the background either way.
-      if (failure !== null && !node.connected) this.monitor.markDown(node, failure);
+      if (failure !== null && !node.connected) this.healthMonitor.markDown(node, failure);
     });
     if (unreachable.size === 0) return;
     const outcomes: ReplicaOutcome[] = [];
@@ -422,7 +435,7 @@ export class Cluster extends CommandApi<'promise'> {
 
   private close(): void {
     this.runtime.closed = true;
-    this.monitor.stop();
+    this.healthMonitor.stop();
     this.runtime.hedges?.stop();
   }
 }
@@ -435,7 +448,7 @@ function runOn(node: ServerNode, args: CommandArg[], flags: CommandFlags): Promi
     return Promise.resolve({ ...where, ok: false, error });
   }
   const startedAt = node.startTimer();
-  return node.client.sendArgs(args, flags).then(
+  return node.client.sendCommand(args, flags).then(
     (reply): ServerOutcome => {
       node.answered(startedAt);
       return { ...where, ok: true, reply };

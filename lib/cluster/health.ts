@@ -96,7 +96,7 @@ export class HealthMonitor implements HealthPolicy {
     if (node.probing || this.stopped || !node.connected) return;
     node.probing = true;
     const startedAt = node.startTimer();
-    node.client.sendArgs(['PING'], CommandFlags.None).then(
+    node.client.sendCommand(['PING'], CommandFlags.None).then(
       () => {
         node.probing = false;
         node.answered(startedAt);

@@ -24,7 +24,7 @@ export function sendRead(
     return new ReadOperation(context, replicas, args, flags, origin).start(first);
   const node = replicas.nodes[first];
   const startedAt = node.startTimer();
-  return node.client.sendArgs(args, flags).then(
+  return node.client.sendCommand(args, flags).then(
     (reply) => {
       node.answered(startedAt);
       return reply;
@@ -101,7 +101,7 @@ class ReadOperation implements Hedgeable {
     this.outstanding++;
     const node = this.replicas.nodes[index];
     const startedAt = node.startTimer();
-    node.client.sendArgs(this.args, this.flags).then(
+    node.client.sendCommand(this.args, this.flags).then(
       (reply) => {
         this.outstanding--;
         node.answered(startedAt);

@@ -1,20 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from '../client';
-import type { CommandFlags } from '../connection/pending-command';
-import type { CommandArg, RespValue } from '../resp/types';
+
 import type { ServerHealth, ServerInfo } from './events';
 import { classifyRejection, Rejection } from './outcome-kind';
 import type { ServerSpec } from './topology';
-
-/**
- * A Client the cluster can hand a ready-made argument list and flags, as the Client's own command
- * methods do. Going through `call()` would copy the arguments again and lose the command's flags.
- */
-export class ServerClient extends Client {
-  sendArgs(args: CommandArg[], flags: CommandFlags): Promise<RespValue> {
-    return this.dispatch(args, flags);
-  }
-}
 
 /** What a node reports its transitions to. */
 export interface HealthPolicy {
@@ -46,7 +35,7 @@ export class ServerNode implements ServerInfo {
 
   constructor(
     spec: ServerSpec,
-    readonly client: ServerClient,
+    readonly client: Client,
     private readonly health: HealthPolicy,
   ) {
     this.replica = spec.replica;

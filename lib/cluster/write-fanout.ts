@@ -71,7 +71,7 @@ class WriteOperation {
         continue;
       }
       const startedAt = node.startTimer();
-      node.client.sendArgs(this.args, this.flags).then(
+      node.client.sendCommand(this.args, this.flags).then(
         (reply) => {
           node.answered(startedAt);
           this.answered(i, reply);

@@ -7,18 +7,15 @@
  * version, stops it, and rewrites only the lines between the BEGIN/END GENERATED markers.
  * Needs Redis 7 or later: subcommands and ACL categories come from its COMMAND reply.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { RespDecoder } from '../../lib/resp/decoder';
 import type { RespValue } from '../../lib/resp/types';
+import { askScratchRedis, redisVersion } from './scratch-redis';
 
 const TABLE_PATH = join(__dirname, '..', '..', 'lib', 'commands', 'command-table.ts');
 const BEGIN_MARKER = '// BEGIN GENERATED';
 const END_MARKER = '// END GENERATED';
-const STARTUP_DEADLINE_MS = 10_000;
 
 /** COMMAND flags kept in the table, by the name of the constant command-table.ts defines for each. */
 const FLAG_CONSTANTS: ReadonlyArray<readonly [string, string]> = [
@@ -43,91 +40,12 @@ interface CommandRecord {
 }
 
 async function main(): Promise<void> {
-  const binary = process.argv[2] ?? 'redis-server';
-  const port = await freePort();
-  const server = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-    { stdio: 'ignore' },
-  );
-  try {
-    const [commandReply, infoReply] = await query(port, [['COMMAND'], ['INFO', 'server']], server);
-    const version = redisVersion(infoReply);
-    if (Number(version.split('.')[0]) < 7) throw new Error(`need Redis 7 or later, got ${version}`);
-    const records = parseCommandReply(commandReply).sort((a, b) => (a.name < b.name ? -1 : 1));
-    await writeTable(records, version);
-    console.log(`wrote ${records.length} commands from Redis ${version} to ${TABLE_PATH}`);
-  } finally {
-    server.kill('SIGTERM');
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
-/** Sends the commands once the server accepts connections, and resolves with one reply per command. */
-async function query(port: number, commands: string[][], server: ChildProcess): Promise<RespValue[]> {
-  const socket = await connectWhenReady(port, server);
-  return new Promise((resolve, reject) => {
-    const replies: RespValue[] = [];
-    const decoder = new RespDecoder({
-      wantsBuffers: () => false,
-      onPush: () => undefined,
-      onReply: (value) => {
-        replies.push(value);
-        if (replies.length === commands.length) {
-          socket.end();
-          resolve(replies);
-        }
-      },
-    });
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        decoder.feed(chunk);
-      } catch (error) {
-        socket.destroy();
-        reject(error);
-      }
-    });
-    socket.on('error', reject);
-    socket.on('close', () => reject(new Error('redis-server closed the connection early')));
-    socket.write(commands.map(encode).join(''));
-  });
-}
-
-async function connectWhenReady(port: number, server: ChildProcess): Promise<Socket> {
-  const deadline = Date.now() + STARTUP_DEADLINE_MS;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`redis-server exited with code ${server.exitCode}`);
-    try {
-      return await new Promise<Socket>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1', () => resolve(socket));
-        socket.once('error', reject);
-      });
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-function encode(args: string[]): string {
-  return `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
-}
-
-function redisVersion(info: RespValue): string {
-  const match = typeof info === 'string' ? /^redis_version:(\S+)/m.exec(info) : null;
-  if (match === null) throw new Error('INFO server has no redis_version');
-  return match[1];
+  const [commandReply, infoReply] = await askScratchRedis([['COMMAND'], ['INFO', 'server']], process.argv[2]);
+  const version = redisVersion(infoReply);
+  if (Number(version.split('.')[0]) < 7) throw new Error(`need Redis 7 or later, got ${version}`);
+  const records = parseCommandReply(commandReply).sort((a, b) => (a.name < b.name ? -1 : 1));
+  await writeTable(records, version);
+  console.log(`wrote ${records.length} commands from Redis ${version} to ${TABLE_PATH}`);
 }
 
 /** Each COMMAND entry: [name, arity, flags, firstKey, lastKey, step, aclCategories, tips, keySpecs, subcommands]. */

@@ -1,0 +1,118 @@
+import { InvalidArgumentError } from '../errors';
+import type { CommandArg } from '../resp/types';
+import type { RedisKey } from './api-types';
+
+/**
+ * Friendlier argument forms shared by several commands. Each returns the full argument list, name
+ * first, or the InvalidArgumentError that rejects the call before anything is sent.
+ */
+
+export interface SetOptions {
+  /** Expire after this many seconds. */
+  ex?: number;
+  /** Expire after this many milliseconds. */
+  px?: number;
+  /** Only set if the key does not exist. */
+  nx?: boolean;
+  /** Only set if the key exists. */
+  xx?: boolean;
+  /** Return the previous value instead of OK. */
+  get?: boolean;
+}
+
+export type MsetEntries = Record<string, CommandArg> | Map<RedisKey, CommandArg>;
+
+/** SET key value, then either an options object or Redis's own tokens (`'EX', 10`, `'NX'`). */
+export function setArgs(
+  key: RedisKey,
+  value: CommandArg,
+  ...rest: [options?: SetOptions] | CommandArg[]
+): CommandArg[] | InvalidArgumentError {
+  const args: CommandArg[] = ['SET', key, value];
+  if (rest.length === 0) return args;
+  const first = rest[0];
+  if (rest.length === 1 && isOptionsObject(first)) return setOptions(args, first);
+  for (const arg of rest) {
+    if (!isArg(arg)) return new InvalidArgumentError('SET takes an options object or Redis tokens, not both');
+    args.push(arg);
+  }
+  return args;
+}
+
+function setOptions(args: CommandArg[], options: SetOptions): CommandArg[] | InvalidArgumentError {
+  if (options.ex !== undefined && options.px !== undefined) {
+    return new InvalidArgumentError('SET takes ex or px, not both');
+  }
+  if (options.nx && options.xx) return new InvalidArgumentError('SET takes nx or xx, not both');
+  for (const unit of ['ex', 'px'] as const) {
+    const amount = options[unit];
+    if (amount === undefined) continue;
+    if (!Number.isInteger(amount) || amount <= 0) {
+      return new InvalidArgumentError(`SET ${unit} must be a positive integer, not ${String(amount)}`);
+    }
+    args.push(unit.toUpperCase(), amount);
+  }
+  if (options.nx) args.push('NX');
+  if (options.xx) args.push('XX');
+  if (options.get) args.push('GET');
+  return args;
+}
+
+/** A plain object that is neither an argument nor an array: the friendlier options form. */
+export function isOptionsObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !Array.isArray(value);
+}
+
+/** The key/value pairs of MSET in order, or why they cannot be sent. */
+export function msetPairs(entries: MsetEntries): [RedisKey, CommandArg][] | InvalidArgumentError {
+  let pairs: [RedisKey, CommandArg][];
+  if (entries instanceof Map) pairs = [...entries];
+  else if (entries !== null && typeof entries === 'object') pairs = Object.entries(entries);
+  else return new InvalidArgumentError('MSET takes an object or a Map of keys to values');
+  if (pairs.length === 0) return new InvalidArgumentError('MSET needs at least one key');
+  return pairs;
+}
+
+/**
+ * A command that takes key/value (or field/value) pairs: as Redis spells them (`'a', 1, 'b', 2`), or
+ * as one record or Map after the leading arguments.
+ */
+export function pairsArgs(head: CommandArg[], rest: readonly unknown[]): CommandArg[] | InvalidArgumentError {
+  const name = String(head[0]);
+  if (rest.length === 1 && (rest[0] instanceof Map || isOptionsObject(rest[0]))) {
+    const pairs = msetPairs(rest[0] as MsetEntries);
+    if (pairs instanceof InvalidArgumentError)
+      return new InvalidArgumentError(pairs.message.replace('MSET', name));
+    for (const [key, value] of pairs) head.push(key, value);
+    return head;
+  }
+  if (rest.length === 0 || rest.length % 2 !== 0) {
+    return new InvalidArgumentError(`${name} takes pairs: a record, a Map, or an even number of arguments`);
+  }
+  for (const arg of rest) {
+    if (!isArg(arg)) return new InvalidArgumentError(`${name} arguments must be strings, Buffers or numbers`);
+    head.push(arg);
+  }
+  return head;
+}
+
+/** Keys as Redis spells them (`mget('a', 'b')`) or as one array (`mget(['a', 'b'])`). */
+export function keysArgs(
+  name: string,
+  keys: readonly (RedisKey | readonly RedisKey[])[],
+): CommandArg[] | InvalidArgumentError {
+  const list = keys.length === 1 && Array.isArray(keys[0]) ? (keys[0] as readonly RedisKey[]) : keys;
+  if (list.length === 0) return new InvalidArgumentError(`${name} needs at least one key`);
+  const args: CommandArg[] = [name];
+  for (const key of list) {
+    if (typeof key !== 'string' && !Buffer.isBuffer(key)) {
+      return new InvalidArgumentError(`${name} keys must be strings or Buffers`);
+    }
+    args.push(key);
+  }
+  return args;
+}
+
+export function isArg(value: unknown): value is CommandArg {
+  return typeof value === 'string' || typeof value === 'number' || Buffer.isBuffer(value);
+}

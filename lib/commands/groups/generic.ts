@@ -1,0 +1,40 @@
+import { defineGroup } from '../define';
+import * as r from '../replies';
+import { container } from '../container';
+
+/** The generic commands: how each reply is shaped, and friendlier argument forms where there are any. */
+export const generic = defineGroup('generic', {
+  COPY: r.raw,
+  DEL: r.integer,
+  DUMP: r.raw,
+  EXISTS: r.integer,
+  EXPIRE: r.integer,
+  EXPIREAT: r.raw,
+  EXPIRETIME: r.raw,
+  KEYS: r.raw,
+  MIGRATE: r.raw,
+  MOVE: r.raw,
+  OBJECT: container,
+  'OBJECT|ENCODING': r.raw,
+  'OBJECT|FREQ': r.raw,
+  'OBJECT|HELP': r.raw,
+  'OBJECT|IDLETIME': r.raw,
+  'OBJECT|REFCOUNT': r.raw,
+  PERSIST: r.raw,
+  PEXPIRE: r.raw,
+  PEXPIREAT: r.raw,
+  PEXPIRETIME: r.raw,
+  PTTL: r.raw,
+  RANDOMKEY: r.raw,
+  RENAME: r.raw,
+  RENAMENX: r.raw,
+  RESTORE: r.raw,
+  SCAN: r.raw,
+  SORT: r.raw,
+  SORT_RO: r.raw,
+  TOUCH: r.raw,
+  TTL: r.integer,
+  TYPE: r.raw,
+  UNLINK: r.raw,
+  WAIT: r.raw,
+});
