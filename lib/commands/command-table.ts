@@ -413,6 +413,9 @@ const COMMAND_ROWS: readonly CommandRow[] = [
 
 const table = buildTable(COMMAND_ROWS);
 
+/** Every command and subcommand name in the table, upper case, as 'GET' and 'CONFIG|GET'. */
+export const COMMAND_NAMES: readonly string[] = Object.freeze(COMMAND_ROWS.map(([name]) => name));
+
 /** The command named `name` (any case), or undefined when Redis has no such command. */
 export function commandInfo(name: string): CommandInfo | undefined {
   if (typeof name !== 'string') return undefined; // callers from plain JS may pass anything
