@@ -21,6 +21,8 @@ export interface SetOptions {
 }
 
 export type MsetEntries = Record<string, CommandArg> | Map<RedisKey, CommandArg>;
+/** Fields and values of HSET/HMSET, as a record or a Map. */
+export type FieldEntries = MsetEntries;
 
 /** SET key value, then either an options object or Redis's own tokens (`'EX', 10`, `'NX'`). */
 export function setArgs(
@@ -86,7 +88,9 @@ export function pairsArgs(head: CommandArg[], rest: readonly unknown[]): Command
     for (const [key, value] of pairs) head.push(key, value);
     return head;
   }
-  if (rest.length === 0 || rest.length % 2 !== 0) {
+  // Nothing at all: the argument-count check says what is missing, as for any command.
+  if (rest.length === 0) return head;
+  if (rest.length % 2 !== 0) {
     return new InvalidArgumentError(`${name} takes pairs: a record, a Map, or an even number of arguments`);
   }
   for (const arg of rest) {
@@ -115,4 +119,54 @@ export function keysArgs(
 
 export function isArg(value: unknown): value is CommandArg {
   return typeof value === 'string' || typeof value === 'number' || Buffer.isBuffer(value);
+}
+
+/** A member of a sorted set with the score to give it (ZADD). */
+export interface ScoreInput {
+  score: number | string;
+  member: CommandArg;
+}
+
+/**
+ * ZADD key, then Redis's own `[options] score member …`, or the options as tokens followed by one
+ * array of `{ score, member }` (`zadd('z', 'NX', [{ score: 1, member: 'a' }])`). Scores of ±Infinity
+ * are sent as Redis spells them, so a score read back can be written back.
+ */
+export function zaddArgs(
+  key: RedisKey,
+  ...rest: CommandArg[] | [...options: CommandArg[], members: readonly ScoreInput[]]
+): CommandArg[] | InvalidArgumentError {
+  const args: CommandArg[] = ['ZADD', key];
+  const last = rest.length === 0 ? undefined : rest[rest.length - 1];
+  if (!Array.isArray(last)) {
+    for (const arg of rest) {
+      if (!isArg(arg))
+        return new InvalidArgumentError('ZADD takes scores and members, or one array of them last');
+      args.push(arg);
+    }
+    return args;
+  }
+  for (let i = 0; i < rest.length - 1; i++) {
+    const option = rest[i];
+    if (!isArg(option)) return new InvalidArgumentError('ZADD options before the members must be tokens');
+    args.push(option);
+  }
+  const members: readonly unknown[] = last;
+  if (members.length === 0) return new InvalidArgumentError('ZADD needs at least one member');
+  for (const entry of members) {
+    if (!isOptionsObject(entry) || !isArg(entry.member)) {
+      return new InvalidArgumentError('ZADD members must be { score, member } objects');
+    }
+    const score = scoreArg(entry.score);
+    if (score instanceof InvalidArgumentError) return score;
+    args.push(score, entry.member);
+  }
+  return args;
+}
+
+function scoreArg(score: unknown): CommandArg | InvalidArgumentError {
+  if (score === Infinity) return '+inf';
+  if (score === -Infinity) return '-inf';
+  if ((typeof score === 'number' && !Number.isNaN(score)) || typeof score === 'string') return score;
+  return new InvalidArgumentError(`a ZADD score must be a number or a string, not ${String(score)}`);
 }

@@ -93,6 +93,63 @@ export function toScoredMembers(value: RespValue): ScoredMember<RespValue>[] {
   return out;
 }
 
+/** A field and its value, as HRANDFIELD … WITHVALUES and HSCAN return them. */
+export type FieldValue<S = string> = [field: S, value: S];
+
+/**
+ * One page of a SCAN-family reply: the cursor for the next call ('0' when done) and this page's
+ * items. The cursor is always text, also from the …Buffer twins: it is a number, not data.
+ */
+export type ScanPage<I> = [cursor: string, items: I[]];
+
+/** A non-aggregate reply as it is, a RESP3 set as an array (SPOP with a count). */
+export function arrayIfSet(value: RespValue): RespValue {
+  return value instanceof Set ? [...value] : value;
+}
+
+/** Pairs, flat (RESP2) or nested (RESP3), as `[first, second]` tuples. */
+export function toPairs(value: RespValue): [RespValue, RespValue][] {
+  const items = toArray(value);
+  const out: [RespValue, RespValue][] = [];
+  if (items.length > 0 && Array.isArray(items[0])) {
+    for (const pair of items as RespValue[][]) out.push([pair[0], pair[1]]);
+    return out;
+  }
+  for (let i = 0; i + 1 < items.length; i += 2) out.push([items[i], items[i + 1]]);
+  return out;
+}
+
+/** `[cursor, items]` (the same under RESP2 and RESP3) with the items reshaped by `items`. */
+export function toScanPage<I>(value: RespValue, items: (raw: RespValue) => I[]): ScanPage<I> {
+  if (!Array.isArray(value) || value.length !== 2) throw unexpected('a cursor and a page', value);
+  return [textOf(value[0]), items(value[1])];
+}
+
+/**
+ * Whether `token` appears among the arguments from index `from` on (case-insensitive). Commands
+ * pass the index where their options start, so a key or member spelled like a token is not one.
+ */
+export function hasTokenFrom(args: readonly CommandArg[], from: number, token: string): boolean {
+  for (let i = Math.max(from, 1); i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg === 'string' && arg.length === token.length && arg.toUpperCase() === token) return true;
+  }
+  return false;
+}
+
+/** Where the options of `CMD numkeys key [key …]` start (ZUNION, ZINTER, ZDIFF…). */
+export function afterNumkeys(args: readonly CommandArg[], numkeysAt = 1): number {
+  const count = numkeysAt < args.length ? Number(textOf(args[numkeysAt])) : NaN;
+  return Number.isInteger(count) && count >= 0 ? numkeysAt + 1 + count : args.length;
+}
+
+/** An aggregate reply's items, or null for nil: what every popped-from-a-key reply starts from. */
+export function itemsOrNull(value: RespValue, what: string): RespValue[] | null {
+  if (value === null) return null;
+  if (!Array.isArray(value)) throw unexpected(what, value);
+  return value;
+}
+
 /** Whether a token such as WITHSCORES appears among the arguments (case-insensitive). */
 export function hasToken(args: readonly CommandArg[], token: string): boolean {
   for (let i = 1; i < args.length; i++) {
@@ -105,4 +162,157 @@ export function hasToken(args: readonly CommandArg[], token: string): boolean {
 export function unexpected(what: string, value: RespValue): ReplyError {
   const shown = value instanceof Map ? 'a map' : value instanceof Set ? 'a set' : typeof value;
   return new ReplyError(`ERR respline expected ${what} in this reply, got ${shown}`);
+}
+
+// ---- values popped from one of several keys (blocking pops, LMPOP, ZMPOP): the key comes along ----
+
+export interface KeyedElement<S = string> {
+  key: S;
+  element: S;
+}
+
+export interface KeyedElements<S = string> {
+  key: S;
+  elements: S[];
+}
+
+export interface KeyedScoredMember<S = string> {
+  key: S;
+  member: S;
+  score: number;
+}
+
+export interface KeyedScoredMembers<S = string> {
+  key: S;
+  members: ScoredMember<S>[];
+}
+
+/** `[key, element]` (BLPOP, BRPOP) as `{ key, element }`; nil (timed out) as null. */
+export function toKeyedElement(value: RespValue): KeyedElement<RespValue> | null {
+  const items = itemsOrNull(value, 'a key and an element');
+  return items === null ? null : { key: items[0], element: items[1] };
+}
+
+/** `[key, [element…]]` (LMPOP, BLMPOP) as `{ key, elements }`; nil as null. */
+export function toKeyedElements(value: RespValue): KeyedElements<RespValue> | null {
+  const items = itemsOrNull(value, 'a key and its elements');
+  return items === null ? null : { key: items[0], elements: toArray(items[1]) };
+}
+
+/** `[key, member, score]` (BZPOPMIN, BZPOPMAX) as `{ key, member, score }`; nil as null. */
+export function toKeyedScoredMember(value: RespValue): KeyedScoredMember<RespValue> | null {
+  const items = itemsOrNull(value, 'a key, a member and a score');
+  return items === null ? null : { key: items[0], member: items[1], score: toScore(items[2]) };
+}
+
+/** `[key, [[member, score]…]]` (ZMPOP, BZMPOP) as `{ key, members }`; nil as null. */
+export function toKeyedScoredMembers(value: RespValue): KeyedScoredMembers<RespValue> | null {
+  const items = itemsOrNull(value, 'a key and its members');
+  return items === null ? null : { key: items[0], members: toScoredMembers(items[1]) };
+}
+
+/** ZRANK … WITHSCORE (Redis 7.2): a member's rank and score. */
+export interface RankWithScore {
+  rank: number;
+  score: number;
+}
+
+/** `[rank, score]` as `{ rank, score }`; nil (no such member) as null. */
+export function toRankWithScore(value: RespValue): RankWithScore | null {
+  const items = itemsOrNull(value, 'a rank and a score');
+  return items === null ? null : { rank: Number(items[0]), score: toScore(items[1]) };
+}
+
+// ---- geo ----
+
+export type GeoCoordinates = [longitude: number, latitude: number];
+
+/**
+ * A GEOSEARCH / GEORADIUS hit with what its WITH… options asked for; an option not asked for is
+ * absent, not undefined.
+ */
+export interface GeoSearchHit<S = string> {
+  member: S;
+  /** WITHDIST: in the unit of the query. */
+  distance?: number;
+  /** WITHHASH: the 52-bit geohash score. */
+  hash?: number;
+  /** WITHCOORD. */
+  coordinates?: GeoCoordinates;
+}
+
+/** Which WITH… options a geo query asked for. */
+export interface GeoWith {
+  distance: boolean;
+  hash: boolean;
+  coordinates: boolean;
+}
+
+/**
+ * The WITH… options among the arguments from `from` on. The operand of FROMMEMBER is a member name,
+ * so it is skipped: a member called "withdist" asks for nothing.
+ */
+export function geoWith(args: readonly CommandArg[], from: number): GeoWith {
+  const found: GeoWith = { distance: false, hash: false, coordinates: false };
+  for (let i = from; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg !== 'string') continue;
+    const upper = arg.toUpperCase();
+    if (upper === 'FROMMEMBER') i++;
+    else if (upper === 'WITHDIST') found.distance = true;
+    else if (upper === 'WITHHASH') found.hash = true;
+    else if (upper === 'WITHCOORD') found.coordinates = true;
+  }
+  return found;
+}
+
+/** `[longitude, latitude]` as text (RESP2) or doubles (RESP3) as numbers; nil as null. */
+export function toCoordinates(value: RespValue): GeoCoordinates | null {
+  const items = itemsOrNull(value, 'a longitude and a latitude');
+  return items === null ? null : [toScore(items[0]), toScore(items[1])];
+}
+
+/** `[member, dist?, hash?, [lon, lat]?]`, in Redis's fixed order, as a GeoSearchHit. */
+export function toGeoSearchHit(value: RespValue, asked: GeoWith): GeoSearchHit<RespValue> {
+  if (!Array.isArray(value)) throw unexpected('a geo search hit', value);
+  const hit: GeoSearchHit<RespValue> = { member: value[0] };
+  let at = 1;
+  if (asked.distance) hit.distance = toScore(value[at++]);
+  if (asked.hash) hit.hash = Number(value[at++]);
+  if (asked.coordinates) {
+    const coordinates = toCoordinates(value[at]);
+    if (coordinates !== null) hit.coordinates = coordinates;
+  }
+  return hit;
+}
+
+// ---- LCS … IDX ----
+
+/** One common run: its start and end index in each key, and its length with WITHMATCHLEN. */
+export interface LcsMatch {
+  key1: [start: number, end: number];
+  key2: [start: number, end: number];
+  len?: number;
+}
+
+export interface LcsIndex {
+  matches: LcsMatch[];
+  len: number;
+}
+
+/** The IDX form of LCS, a flat field list (RESP2) or a map (RESP3), as `{ matches, len }`. */
+export function toLcsIndex(value: RespValue): LcsIndex {
+  const fields = toFieldMap(value);
+  const matches = toArray(fields.matches ?? null).map((raw): LcsMatch => {
+    if (!Array.isArray(raw)) throw unexpected('an LCS match', raw);
+    const match: LcsMatch = { key1: toRange(raw[0]), key2: toRange(raw[1]) };
+    if (raw.length > 2) match.len = Number(raw[2]);
+    return match;
+  });
+  return { matches, len: Number(fields.len) };
+}
+
+function toRange(value: RespValue): [number, number] {
+  if (!Array.isArray(value) || value.length !== 2) throw unexpected('a start and an end', value);
+  return [Number(value[0]), Number(value[1])];
 }

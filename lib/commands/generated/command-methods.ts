@@ -1273,12 +1273,12 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(hashes['HMGET'], ['HMGET', key, ...fields], true);
   }
   /** Set multiple hash fields to multiple values (HMSET) */
-  hmset(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(hashes['HMSET'], ['HMSET', key, ...args], false);
+  hmset(...params: Parameters<(typeof hashes)['HMSET']['build']>) {
+    return this.run(hashes['HMSET'], hashes['HMSET'].build(...params), false);
   }
   /** Set multiple hash fields to multiple values (HMSET) */
-  hmsetBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(hashes['HMSET'], ['HMSET', key, ...args], true);
+  hmsetBuffer(...params: Parameters<(typeof hashes)['HMSET']['build']>) {
+    return this.run(hashes['HMSET'], hashes['HMSET'].build(...params), true);
   }
   /** Get one or multiple random fields from a hash (HRANDFIELD) */
   hrandfield(key: RedisKey, ...args: CommandArg[]) {
@@ -1297,12 +1297,12 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(hashes['HSCAN'], ['HSCAN', key, cursor, ...args], true);
   }
   /** Set the string value of a hash field (HSET) */
-  hset(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(hashes['HSET'], ['HSET', key, ...args], false);
+  hset(...params: Parameters<(typeof hashes)['HSET']['build']>) {
+    return this.run(hashes['HSET'], hashes['HSET'].build(...params), false);
   }
   /** Set the string value of a hash field (HSET) */
-  hsetBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(hashes['HSET'], ['HSET', key, ...args], true);
+  hsetBuffer(...params: Parameters<(typeof hashes)['HSET']['build']>) {
+    return this.run(hashes['HSET'], hashes['HSET'].build(...params), true);
   }
   /** Set the value of a hash field, only if the field does not exist (HSETNX) */
   hsetnx(key: RedisKey, field: CommandArg, value: CommandArg) {
@@ -1705,12 +1705,12 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(strings['MSET'], strings['MSET'].build(...params), true);
   }
   /** Set multiple keys to multiple values, only if none of the keys exist (MSETNX) */
-  msetnx(...args: CommandArg[]) {
-    return this.run(strings['MSETNX'], ['MSETNX', ...args], false);
+  msetnx(...params: Parameters<(typeof strings)['MSETNX']['build']>) {
+    return this.run(strings['MSETNX'], strings['MSETNX'].build(...params), false);
   }
   /** Set multiple keys to multiple values, only if none of the keys exist (MSETNX) */
-  msetnxBuffer(...args: CommandArg[]) {
-    return this.run(strings['MSETNX'], ['MSETNX', ...args], true);
+  msetnxBuffer(...params: Parameters<(typeof strings)['MSETNX']['build']>) {
+    return this.run(strings['MSETNX'], strings['MSETNX'].build(...params), true);
   }
   /** A container for object introspection commands (OBJECT) */
   object(subcommand: string, ...args: CommandArg[]) {
@@ -2784,12 +2784,12 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(streams['XTRIM'], ['XTRIM', key, ...args], true);
   }
   /** Add one or more members to a sorted set, or update its score if it already exists (ZADD) */
-  zadd(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZADD'], ['ZADD', key, ...args], false);
+  zadd(...params: Parameters<(typeof sortedSets)['ZADD']['build']>) {
+    return this.run(sortedSets['ZADD'], sortedSets['ZADD'].build(...params), false);
   }
   /** Add one or more members to a sorted set, or update its score if it already exists (ZADD) */
-  zaddBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZADD'], ['ZADD', key, ...args], true);
+  zaddBuffer(...params: Parameters<(typeof sortedSets)['ZADD']['build']>) {
+    return this.run(sortedSets['ZADD'], sortedSets['ZADD'].build(...params), true);
   }
   /** Get the number of members in a sorted set (ZCARD) */
   zcard(key: RedisKey) {

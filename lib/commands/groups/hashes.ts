@@ -1,22 +1,35 @@
 import { defineGroup } from '../define';
+import type { RedisKey } from '../api-types';
+import { pairsArgs, type FieldEntries } from '../arguments';
 import * as r from '../replies';
+import type { CommandArg } from '../../resp/types';
 
 /** The hash commands: how each reply is shaped, and friendlier argument forms where there are any. */
 export const hashes = defineGroup('hash', {
-  HDEL: r.raw,
-  HEXISTS: r.raw,
-  HGET: r.raw,
-  HGETALL: r.raw,
-  HINCRBY: r.raw,
-  HINCRBYFLOAT: r.raw,
-  HKEYS: r.raw,
-  HLEN: r.raw,
-  HMGET: r.raw,
-  HMSET: r.raw,
-  HRANDFIELD: r.raw,
-  HSCAN: r.raw,
-  HSET: r.raw,
-  HSETNX: r.raw,
-  HSTRLEN: r.raw,
-  HVALS: r.raw,
+  HDEL: r.integer,
+  HEXISTS: r.integer,
+  HGET: r.bulk,
+  HGETALL: r.fieldMap,
+  HINCRBY: r.integer,
+  // A bulk string under both protocols, kept as text for the reason INCRBYFLOAT is (strings.ts).
+  HINCRBYFLOAT: r.text,
+  HKEYS: r.list,
+  HLEN: r.integer,
+  HMGET: r.nullableList,
+  HMSET: {
+    reply: r.ok,
+    build: (key: RedisKey, ...pairs: [entries: FieldEntries] | CommandArg[]) =>
+      pairsArgs(['HMSET', key], pairs),
+  },
+  // WITHVALUES gives [field, value] tuples, not a field map: a negative count repeats fields.
+  HRANDFIELD: r.randomFields,
+  HSCAN: r.scanFields,
+  HSET: {
+    reply: r.integer,
+    build: (key: RedisKey, ...pairs: [entries: FieldEntries] | CommandArg[]) =>
+      pairsArgs(['HSET', key], pairs),
+  },
+  HSETNX: r.integer,
+  HSTRLEN: r.integer,
+  HVALS: r.list,
 });

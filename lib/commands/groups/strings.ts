@@ -6,35 +6,40 @@ import type { CommandArg } from '../../resp/types';
 
 /** The string commands: how each reply is shaped, and friendlier argument forms where there are any. */
 export const strings = defineGroup('string', {
-  APPEND: r.raw,
-  DECR: r.raw,
-  DECRBY: r.raw,
+  APPEND: r.integer,
+  DECR: r.integer,
+  DECRBY: r.integer,
   GET: r.bulk,
-  GETDEL: r.raw,
-  GETEX: r.raw,
-  GETRANGE: r.raw,
-  GETSET: r.raw,
+  GETDEL: r.bulk,
+  GETEX: r.bulk,
+  GETRANGE: r.text,
+  GETSET: r.bulk,
   INCR: r.integer,
-  INCRBY: r.raw,
-  INCRBYFLOAT: r.raw,
-  LCS: r.raw,
+  INCRBY: r.integer,
+  // Redis keeps a long double and answers with its text under both protocols: a JS number would
+  // round it (12345678901234567.75 → 12345678901234568), so the exact text is what the caller gets.
+  INCRBYFLOAT: r.text,
+  LCS: r.lcs,
   MGET: {
-    reply: r.nullableStrings,
+    reply: r.nullableList,
     build: (...keys: RedisKey[] | [keys: readonly RedisKey[]]) => keysArgs('MGET', keys),
   },
   MSET: {
     reply: r.ok,
     build: (...pairs: [entries: MsetEntries] | CommandArg[]) => pairsArgs(['MSET'], pairs),
   },
-  MSETNX: r.raw,
-  PSETEX: r.raw,
+  MSETNX: {
+    reply: r.integer,
+    build: (...pairs: [entries: MsetEntries] | CommandArg[]) => pairsArgs(['MSETNX'], pairs),
+  },
+  PSETEX: r.ok,
   SET: {
     reply: r.bulk,
     build: setArgs,
   },
-  SETEX: r.raw,
-  SETNX: r.raw,
-  SETRANGE: r.raw,
-  STRLEN: r.raw,
-  SUBSTR: r.raw,
+  SETEX: r.ok,
+  SETNX: r.integer,
+  SETRANGE: r.integer,
+  STRLEN: r.integer,
+  SUBSTR: r.text,
 });
