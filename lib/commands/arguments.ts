@@ -65,13 +65,17 @@ export function isOptionsObject(value: unknown): value is Record<string, unknown
   return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !Array.isArray(value);
 }
 
-/** The key/value pairs of MSET in order, or why they cannot be sent. */
-export function msetPairs(entries: MsetEntries): [RedisKey, CommandArg][] | InvalidArgumentError {
+/** The key/value (or field/value) pairs of MSET, HSET… in order, or why they cannot be sent. */
+export function msetPairs(
+  entries: MsetEntries,
+  name = 'MSET',
+  what = 'key',
+): [RedisKey, CommandArg][] | InvalidArgumentError {
   let pairs: [RedisKey, CommandArg][];
   if (entries instanceof Map) pairs = [...entries];
   else if (entries !== null && typeof entries === 'object') pairs = Object.entries(entries);
-  else return new InvalidArgumentError('MSET takes an object or a Map of keys to values');
-  if (pairs.length === 0) return new InvalidArgumentError('MSET needs at least one key');
+  else return new InvalidArgumentError(`${name} takes an object or a Map of ${what}s to values`);
+  if (pairs.length === 0) return new InvalidArgumentError(`${name} needs at least one ${what}`);
   return pairs;
 }
 
@@ -82,9 +86,8 @@ export function msetPairs(entries: MsetEntries): [RedisKey, CommandArg][] | Inva
 export function pairsArgs(head: CommandArg[], rest: readonly unknown[]): CommandArg[] | InvalidArgumentError {
   const name = String(head[0]);
   if (rest.length === 1 && (rest[0] instanceof Map || isOptionsObject(rest[0]))) {
-    const pairs = msetPairs(rest[0] as MsetEntries);
-    if (pairs instanceof InvalidArgumentError)
-      return new InvalidArgumentError(pairs.message.replace('MSET', name));
+    const pairs = msetPairs(rest[0] as MsetEntries, name, head.length > 1 ? 'field' : 'key');
+    if (pairs instanceof InvalidArgumentError) return pairs;
     for (const [key, value] of pairs) head.push(key, value);
     return head;
   }
