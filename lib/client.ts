@@ -3,9 +3,15 @@ import { inspect } from 'node:util';
 import { CommandApi, flagsOf } from './commands/api';
 import type { Transform } from './commands/reply';
 import { Connection, type ConnectionStats, type ReconnectingInfo } from './connection/connection';
-import { resolveOptions, type ClientOptions } from './connection/options';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from './connection/options';
 import type { CommandFlags } from './connection/pending-command';
 import { InvalidArgumentError } from './errors';
+import type { BatchCommand } from './client/batch';
+import { execTransaction } from './client/exec-transaction';
+import { runIsolated, type IsolatedConnection } from './client/isolated-connection';
+import { ConnectionPool, type PoolStats } from './client/pool';
+import { dedicatedOptions } from './client/dedicated-options';
+import { Transaction } from './client/transaction';
 import { Pipeline } from './pipeline';
 import type { CommandArg, RespValue } from './resp/types';
 
@@ -23,12 +29,18 @@ export interface ClientEvents {
   push: (message: RespValue[]) => void;
 }
 
-export type ClientStats = ConnectionStats;
+export type ClientStats = ConnectionStats & {
+  /** The dedicated connections of isolated(): open (idle or leased), idle, leased, and leases waiting. */
+  pool: PoolStats;
+};
 
 /** The command API over one pipelined connection to one server. */
 export class Client extends CommandApi<'promise'> {
   private readonly connection: Connection;
   private readonly events = new EventEmitter();
+  /** Dedicated connections for isolated(); none is opened until one is leased. */
+  private readonly pool: ConnectionPool;
+  private readonly db: number;
 
   constructor(url?: string | ClientOptions, options?: ClientOptions) {
     super();
@@ -36,6 +48,8 @@ export class Client extends CommandApi<'promise'> {
       throw new InvalidArgumentError('Client takes a redis:// URL, options, or both');
     }
     const resolved = typeof url === 'string' ? resolveOptions(url, options) : resolveOptions(undefined, url);
+    this.db = resolved.db;
+    this.pool = this.createPool(resolved);
     this.connection = new Connection(resolved, {
       onReady: () => this.events.emit('ready'),
       onError: (error) => {
@@ -75,18 +89,51 @@ export class Client extends CommandApi<'promise'> {
     });
   }
 
+  /**
+   * Commands recorded now and run atomically by `exec()`: MULTI … EXEC leave as one batch, so no other
+   * caller's command falls inside. Connection-state commands (WATCH, SELECT…) are refused inside; WATCH
+   * belongs in `isolated()`.
+   */
+  multi(): Transaction {
+    return new Transaction((commands) => execTransaction(this.connection, commands));
+  }
+
+  /**
+   * Runs `fn` with a connection of its own, leased from a bounded pool (`pool.max`, waiting up to
+   * commandTimeout for one), where WATCH, MULTI/EXEC and SELECT are allowed. When `fn` resolves, the
+   * connection is reset (DISCARD, UNWATCH, SELECT back) before anyone else gets it; when it throws, it
+   * is closed. The promise settles as `fn`'s does.
+   */
+  isolated<T>(fn: (connection: IsolatedConnection) => Promise<T> | T): Promise<T> {
+    if (typeof fn !== 'function')
+      return Promise.reject(new InvalidArgumentError('isolated() takes a function'));
+    return this.pool.lease().then((lease) => runIsolated(lease, this.db, fn));
+  }
+
+  /**
+   * Runs ready-made commands (name first) as one MULTI … EXEC batch and resolves with EXEC's raw reply
+   * per command: what layers above the Client (clusters) use instead of `multi()`. Rejects as `exec()` does.
+   */
+  sendTransaction(commands: readonly BatchCommand[]): Promise<RespValue[]> {
+    return execTransaction(this.connection, commands);
+  }
+
   stats(): ClientStats {
-    return this.connection.stats();
+    return { ...this.connection.stats(), pool: this.pool.stats() };
   }
 
-  /** Delivers every reply already owed, then closes. */
+  /**
+   * Delivers every reply already owed, then closes. Work already running in isolated() finishes first;
+   * isolated() calls still waiting for a connection reject with ConnectionClosedError.
+   */
   quit(): Promise<void> {
-    return this.connection.quit();
+    return Promise.all([this.connection.quit(), this.pool.close('quit')]).then(() => undefined);
   }
 
-  /** Closes now; every pending command rejects with ConnectionClosedError. */
+  /** Closes now, dedicated connections too; every pending command rejects with ConnectionClosedError. */
   disconnect(): void {
     this.connection.disconnect();
+    void this.pool.close('disconnect');
   }
 
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this {
@@ -113,6 +160,19 @@ export class Client extends CommandApi<'promise'> {
     flags: CommandFlags = flagsOf(String(args[0])),
   ): Promise<RespValue> {
     return this.connection.send(args, flags);
+  }
+
+  private createPool(resolved: ResolvedOptions): ConnectionPool {
+    const options = dedicatedOptions(resolved);
+    return new ConnectionPool(
+      { ...resolved.pool, leaseTimeout: resolved.commandTimeout },
+      (listener) => new Connection(options, listener),
+      {
+        onError: (error) => {
+          if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
+        },
+      },
+    );
   }
 
   protected dispatch(
