@@ -64,6 +64,12 @@ export class ConnectionClosedError extends ResplineError {}
 /** `maxPending`, `maxPendingBytes` or the offline queue's bound was reached. */
 export class QueueFullError extends ResplineError {}
 
+/**
+ * A transaction's EXEC found that a key it WATCHed had changed (Redis answered nil), so none of its
+ * commands ran. Retrying means reading again under a new WATCH.
+ */
+export class WatchError extends ResplineError {}
+
 /** A caller passed something respline cannot send: a bad argument, option, URL or topology. */
 export class InvalidArgumentError extends ResplineError {}
 

@@ -1,6 +1,9 @@
 export { Client, type ClientEvents, type ClientStats } from './client';
 export { Pipeline } from './pipeline';
-export type { ClientOptions, ReconnectOptions } from './connection/options';
+export { Transaction } from './client/transaction';
+export type { IsolatedConnection } from './client/isolated-connection';
+export type { PoolStats } from './client/pool';
+export type { ClientOptions, PoolOptions, ReconnectOptions } from './connection/options';
 export type { ReconnectingInfo, ConnectionState } from './connection/connection';
 export type { RedisKey, SetOptions, MsetEntries } from './commands/api';
 export type { RespValue, CommandArg, DecoderLimits } from './resp/types';

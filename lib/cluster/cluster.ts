@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { Client } from '../client';
+import type { BatchCommand } from '../client/batch';
+import { Transaction } from '../client/transaction';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
 import type { Transform } from '../commands/reply';
 import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
@@ -32,6 +34,7 @@ import { shardOf } from './routing';
 import { ServerNode } from './server-node';
 import { ShardReplicas } from './shard-replicas';
 import { parseTopology } from './topology';
+import { sendTransactionToShard } from './transaction-fanout';
 import { sendWrite } from './write-fanout';
 
 /** Script and function calls: keys are the `numkeys` arguments after args[2]. The _RO forms are reads. */
@@ -210,6 +213,72 @@ export class Cluster extends CommandApi<'promise'> {
     });
   }
 
+  /**
+   * Commands recorded now and run atomically by `exec()` as one MULTI … EXEC on every replica of the
+   * shard their keys share (keep them together with a {hash tag}), acknowledged as a write is, under
+   * `writeAck`; it resolves with the first replica's replies. Keys on several shards, or a command
+   * without keys, reject exec() with InvalidArgumentError before anything is sent.
+   */
+  multi(): Transaction {
+    return new Transaction((commands) => {
+      if (this.runtime.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+      let shard: number;
+      try {
+        shard = this.transactionShard(commands);
+      } catch (error) {
+        return Promise.reject(asError(error));
+      }
+      return sendTransactionToShard(this.runtime, this.shards[shard], commands);
+    });
+  }
+
+  /**
+   * Every key of every shard, once: each shard is scanned on one healthy replica, and when that replica
+   * fails mid-scan the shard starts over on another, skipping keys already yielded (remembered per shard
+   * while it is scanned, so memory grows with the largest shard).
+   */
+  scanIterator(options?: ScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanEveryShard(this.runtime, this.shards, keyScan(TEXT, options));
+  }
+
+  scanBufferIterator(options?: ScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    return scanEveryShard(this.runtime, this.shards, keyScan(BYTES, options));
+  }
+
+  /** Every [field, value] of a hash, once, on one replica of its shard (failing over as scanIterator does). */
+  hscanIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<[string, string], void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, hashScan(TEXT, key, options));
+  }
+
+  hscanBufferIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<[Buffer, Buffer], void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, hashScan(BYTES, key, options));
+  }
+
+  sscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, setScan(TEXT, key, options));
+  }
+
+  sscanBufferIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, setScan(BYTES, key, options));
+  }
+
+  zscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, sortedSetScan(TEXT, key, options));
+  }
+
+  zscanBufferIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<ScoredMember<Buffer>, void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, sortedSetScan(BYTES, key, options));
+  }
+
   /** Stops taking commands, lets every accepted one finish, then closes every Client. */
   quit(): Promise<void> {
     if (this.quitting !== null) return this.quitting;
@@ -377,6 +446,39 @@ export class Cluster extends CommandApi<'promise'> {
         });
       });
     });
+  }
+
+  /** The one shard every key of a transaction maps to. Throws InvalidArgumentError otherwise. */
+  private transactionShard(commands: readonly BatchCommand[]): number {
+    const shards = new Set<number>();
+    for (const { args } of commands) {
+      const name = String(args[0]);
+      const positions = SCRIPT_COMMANDS.has(name.toUpperCase())
+        ? scriptKeyPositions(name, args)
+        : keyPositions(args);
+      if (positions === undefined) {
+        throw new InvalidArgumentError(
+          `cannot tell which keys ${name} uses (wrong argument count, or keys that move with its arguments), ` +
+            `so a cluster transaction cannot route it; use server(replica, shard).multi()`,
+        );
+      }
+      if (positions.length === 0) {
+        throw new InvalidArgumentError(
+          `${name} has no key: a cluster transaction runs on the shard of its keys, on every replica of it; ` +
+            `use server(replica, shard).multi()`,
+        );
+      }
+      for (const position of positions) shards.add(this.shardIndex(args[position]));
+    }
+    const list = [...shards].sort((a, b) => a - b);
+    if (list.length === 0) throw new InvalidArgumentError('a cluster transaction needs at least one command');
+    if (list.length > 1) {
+      throw new InvalidArgumentError(
+        `the keys of this transaction belong to different shards (${list.join(', ')}): keep them in one ` +
+          `shard with a {hash tag}`,
+      );
+    }
+    return list[0];
   }
 
   private async connectAll(): Promise<void> {

@@ -11,6 +11,14 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
+/** The pool of dedicated connections behind `isolated()` (and blocking commands). */
+export interface PoolOptions {
+  /** Most dedicated connections open at once; past it, a lease waits up to commandTimeout. */
+  max?: number;
+  /** An unused pooled connection closes after this many ms. 0 keeps it open. */
+  idleTimeout?: number;
+}
+
 export interface ClientOptions {
   /** 2 or 3: sends HELLO with that version. Without it, RESP2 and no HELLO. */
   protocol?: 2 | 3;
@@ -42,6 +50,8 @@ export interface ClientOptions {
   tls?: boolean | TlsConnectionOptions;
   /** Limits applied to every reply, against a broken or hostile server. */
   limits?: Partial<DecoderLimits>;
+  /** Dedicated connections for isolated(): `{ max: 16, idleTimeout: 30_000 }` by default. */
+  pool?: PoolOptions;
 }
 
 export interface ResolvedOptions {
@@ -63,6 +73,7 @@ export interface ResolvedOptions {
   maxOfflineQueue: number;
   tls: TlsConnectionOptions | undefined;
   limits: DecoderLimits;
+  pool: Required<PoolOptions>;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -75,6 +86,8 @@ export const DEFAULTS = Object.freeze({
   maxPending: 1_000_000,
   maxPendingBytes: 256 * 1024 * 1024,
   maxOfflineQueue: 100_000,
+  poolMax: 16,
+  poolIdleTimeout: 30_000,
 });
 
 /** Merges a redis:// or rediss:// URL with explicit options; explicit options win. */
@@ -121,6 +134,10 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     maxOfflineQueue: nonNegative('maxOfflineQueue', options.maxOfflineQueue ?? DEFAULTS.maxOfflineQueue),
     tls,
     limits: { ...DEFAULT_DECODER_LIMITS, ...options.limits },
+    pool: {
+      max: positiveInteger('pool.max', options.pool?.max ?? DEFAULTS.poolMax),
+      idleTimeout: nonNegative('pool.idleTimeout', options.pool?.idleTimeout ?? DEFAULTS.poolIdleTimeout),
+    },
   };
   // Not enumerable, so logging, inspecting or serialising the options never shows it.
   Object.defineProperty(resolved, 'password', {
@@ -200,6 +217,12 @@ function nonNegative(name: string, value: number): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
     throw new InvalidArgumentError(`${name} must be a non-negative number`);
   }
+  return value;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidArgumentError(`${name} must be a positive integer`);
   return value;
 }
 

@@ -1,0 +1,161 @@
+import { CommandApi } from '../commands/api';
+import { ISOLATED_ALLOWS, StateChange } from '../commands/connection-state';
+import type { Transform } from '../commands/reply';
+import type { Connection } from '../connection/connection';
+import { CommandFlags } from '../connection/pending-command';
+import { ConnectionClosedError, InvalidArgumentError, ReplyError } from '../errors';
+import type { CommandArg, RespValue } from '../resp/types';
+import type { BatchCommand } from './batch';
+import { execTransaction } from './exec-transaction';
+import type { Lease } from './pool';
+import { Transaction } from './transaction';
+
+/**
+ * One caller's use of a leased connection: whether it may still send, and what it changed that must
+ * be undone before the connection is lent again. Kept off IsolatedConnection, whose names are commands.
+ */
+export class IsolatedSession {
+  revoked = false;
+  private watched = false;
+  private multiOpen = false;
+  private selected = false;
+
+  constructor(readonly connection: Connection) {}
+
+  /** Why nothing may be sent now, or null. */
+  refusal(): Error | null {
+    return this.revoked
+      ? new ConnectionClosedError(
+          'this isolated connection was given back when its function returned; use it only inside the function',
+        )
+      : null;
+  }
+
+  /** Notes the state a command changes, counting it changed whether or not it succeeds. */
+  track(args: readonly CommandArg[]): void {
+    const name = args[0];
+    if (typeof name !== 'string' || name.length > 7) return;
+    switch (name.toUpperCase()) {
+      case 'WATCH':
+        this.watched = true;
+        break;
+      case 'MULTI':
+        this.multiOpen = true;
+        break;
+      case 'EXEC':
+      case 'DISCARD':
+        this.multiOpen = false;
+        break;
+      case 'SELECT':
+        this.selected = true;
+        break;
+    }
+  }
+
+  execTransaction(commands: readonly BatchCommand[]): Promise<RespValue[]> {
+    const refusal = this.refusal();
+    if (refusal !== null) return Promise.reject(refusal);
+    if (this.multiOpen) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          'a MULTI sent with call() is still open on this connection: EXEC or DISCARD it first',
+        ),
+      );
+    }
+    for (const command of commands) this.track(command.args);
+    // EXEC ends every watch, whatever its outcome.
+    return execTransaction(this.connection, commands).finally(() => {
+      this.watched = false;
+    });
+  }
+
+  /**
+   * Ends the caller's use and undoes what it changed: DISCARD an open MULTI, UNWATCH, SELECT the
+   * configured db. Resolves true when the connection is as it was leased, false when it must be closed.
+   */
+  reset(db: number): Promise<boolean> {
+    this.revoked = true;
+    const connection = this.connection;
+    if (connection.status !== 'ready') return Promise.resolve(false);
+    const undo: Promise<boolean>[] = [];
+    // DISCARD also drops the watches; "DISCARD without MULTI" only means there was nothing to drop.
+    if (this.multiOpen) undo.push(connection.send(['DISCARD'], CommandFlags.None).then(done, noMultiOpen));
+    if (this.watched) undo.push(connection.send(['UNWATCH'], CommandFlags.None).then(done, failed));
+    if (this.selected) undo.push(connection.send(['SELECT', db], CommandFlags.None).then(done, failed));
+    if (undo.length === 0) return Promise.resolve(true);
+    return Promise.all(undo).then((results) => results.every(Boolean));
+  }
+}
+
+/**
+ * A connection of the caller's own inside `isolated()`: every command method, and WATCH, UNWATCH,
+ * MULTI, EXEC, DISCARD and SELECT are allowed, since no other caller shares it. What they change is
+ * undone (or the connection closed) before anyone else gets it. Usable only until the function returns.
+ */
+export class IsolatedConnection extends CommandApi<'promise'> {
+  protected override allowedStateChanges: StateChange = ISOLATED_ALLOWS;
+
+  constructor(private readonly session: IsolatedSession) {
+    super();
+  }
+
+  /**
+   * MULTI … EXEC as one batch on this connection, checked against its WATCHed keys. SELECT may be
+   * queued inside; WATCH and MULTI may not (Redis refuses them there too).
+   */
+  multi(): Transaction {
+    return new Transaction((commands) => this.session.execTransaction(commands), StateChange.Database);
+  }
+
+  protected dispatch(
+    args: CommandArg[] | InvalidArgumentError,
+    flags: CommandFlags,
+    transform: Transform | null,
+  ): Promise<unknown> {
+    if (args instanceof InvalidArgumentError) return Promise.reject(args);
+    const session = this.session;
+    const refusal = session.refusal();
+    if (refusal !== null) return Promise.reject(refusal);
+    session.track(args);
+    const reply = session.connection.send(args, flags);
+    return transform === null ? reply : reply.then((value) => transform(value, args));
+  }
+}
+
+/**
+ * Runs `fn` with a leased connection and gives it back: reset and reused when `fn` resolved, closed
+ * when it threw (the connection may be anywhere in a conversation the caller abandoned).
+ */
+export async function runIsolated<T>(
+  lease: Lease,
+  db: number,
+  fn: (connection: IsolatedConnection) => Promise<T> | T,
+): Promise<T> {
+  const session = new IsolatedSession(lease.connection);
+  let result: T;
+  try {
+    result = await fn(new IsolatedConnection(session));
+  } catch (error) {
+    session.revoked = true;
+    lease.release(false);
+    throw error;
+  }
+  // The caller has its result now; the reset finishes before the pool lends the connection again.
+  void session.reset(db).then(
+    (reusable) => lease.release(reusable),
+    () => lease.release(false),
+  );
+  return result;
+}
+
+function done(): boolean {
+  return true;
+}
+
+function failed(): boolean {
+  return false;
+}
+
+function noMultiOpen(error: unknown): boolean {
+  return error instanceof ReplyError && /without MULTI/i.test(error.message);
+}

@@ -1,0 +1,258 @@
+import { Connection, type ConnectionListener } from '../connection/connection';
+import { ConnectionClosedError, QueueFullError } from '../errors';
+import type { RespValue } from '../resp/types';
+
+/** A pooled connection, lent to one caller until it calls `release`. */
+export interface Lease {
+  /** Connected and handshaken when the lease is granted; owned by the lease holder alone. */
+  readonly connection: Connection;
+  /** RESP3 push frames of this connection go here while leased (a subscriber's messages). */
+  onPush: ((message: RespValue[]) => void) | null;
+  /**
+   * Gives the connection back: `reusable` when its state is as it was when leased (no WATCH, no open
+   * MULTI, the configured db), so the next caller may have it; otherwise it is closed. Once only.
+   */
+  release(reusable: boolean): void;
+}
+
+export interface PoolSettings {
+  /** Most connections open (or opening) at once. */
+  max: number;
+  /** An idle connection closes after this many ms; 0 keeps it. */
+  idleTimeout: number;
+  /** How long a lease waits for a free connection past `max`; 0 waits as long as it takes. */
+  leaseTimeout: number;
+}
+
+export interface PoolEvents {
+  /** A pooled connection's socket or protocol error. */
+  onError(error: Error): void;
+}
+
+type EntryState = 'opening' | 'idle' | 'leased' | 'retired';
+
+class PooledConnection {
+  state: EntryState = 'opening';
+  /** Its connection finished (closed for good); it no longer counts as open. */
+  ended = false;
+  idleTimer: NodeJS.Timeout | null = null;
+  onPush: ((message: RespValue[]) => void) | null = null;
+  readonly connection: Connection;
+  /** Bumped at every lease, so a stale Lease handle cannot release a later holder's lease. */
+  turn = 0;
+
+  constructor(
+    pool: ConnectionPool,
+    create: (listener: ConnectionListener) => Connection,
+    events: PoolEvents,
+  ) {
+    this.connection = create({
+      onReady: noop,
+      onError: (error) => events.onError(error),
+      onReconnecting: noop,
+      onClose: noop,
+      onEnd: () => pool.ended(this),
+      onPush: (message) => this.onPush?.(message),
+    });
+  }
+}
+
+export interface PoolStats {
+  /** Connections opening, idle or leased. */
+  open: number;
+  idle: number;
+  /** Opening or leased. */
+  leased: number;
+  /** Leases waiting for a connection. */
+  waiting: number;
+}
+
+interface Waiter {
+  resolve(lease: Lease): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * A bounded pool of dedicated connections to one server, each with the same handshake as the shared
+ * one. A lease past `max` waits its turn (first come, first served) up to `leaseTimeout`, then rejects
+ * with QueueFullError. Idle connections close after `idleTimeout`; their timers never hold the process.
+ */
+export class ConnectionPool {
+  /** Most recently released last: reused first, so the others age out when demand drops. */
+  private readonly idle: PooledConnection[] = [];
+  private readonly waiters = new Set<Waiter>();
+  /** Every connection opening or leased, so disconnect() can reach them. */
+  private readonly leasedOrOpening = new Set<PooledConnection>();
+  /** Connections opening, idle or leased: what `max` bounds. */
+  private open = 0;
+  /** Connections not yet finished, retired ones included: what close() waits for. */
+  private alive = 0;
+  private closing: 'quit' | 'disconnect' | null = null;
+  private readonly drained: (() => void)[] = [];
+
+  constructor(
+    private readonly settings: PoolSettings,
+    private readonly create: (listener: ConnectionListener) => Connection,
+    private readonly events: PoolEvents,
+  ) {}
+
+  /** Resolves with a connected connection of the caller's own; release it when done. */
+  lease(): Promise<Lease> {
+    if (this.closing !== null) return Promise.reject(this.closedError());
+    // Waiters go first: a new caller does not overtake them.
+    if (this.waiters.size === 0 && (this.idle.length > 0 || this.open < this.settings.max))
+      return this.take();
+    return new Promise<Lease>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: null };
+      const timeout = this.settings.leaseTimeout;
+      if (timeout > 0) {
+        waiter.timer = setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(
+            new QueueFullError(
+              `all ${this.settings.max} pooled connections stayed leased for commandTimeout (${timeout} ms); ` +
+                `raise pool.max or release connections sooner`,
+            ),
+          );
+        }, timeout);
+      }
+      this.waiters.add(waiter);
+    });
+  }
+
+  stats(): PoolStats {
+    return {
+      open: this.open,
+      idle: this.idle.length,
+      leased: this.open - this.idle.length,
+      waiting: this.waiters.size,
+    };
+  }
+
+  /**
+   * Closes the pool: waiting leases reject with ConnectionClosedError, idle connections close.
+   * 'quit' lets leased connections finish their work and closes each when released; 'disconnect'
+   * closes them now, rejecting what they have pending. Resolves once every connection has closed.
+   */
+  close(mode: 'quit' | 'disconnect'): Promise<void> {
+    if (this.closing !== 'disconnect') this.closing = mode;
+    for (const waiter of this.waiters) {
+      if (waiter.timer !== null) clearTimeout(waiter.timer);
+      waiter.reject(this.closedError());
+    }
+    this.waiters.clear();
+    for (const entry of this.idle.slice()) this.retire(entry, mode);
+    if (mode === 'disconnect') {
+      // Still opening or leased: their holders see their commands rejected with ConnectionClosedError.
+      for (const entry of this.leasedOrOpening) entry.connection.disconnect();
+    }
+    if (this.alive === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  /** Called by a Lease handle. */
+  release(entry: PooledConnection, turn: number, reusable: boolean): void {
+    if (entry.turn !== turn || entry.state !== 'leased') return;
+    this.leasedOrOpening.delete(entry);
+    entry.onPush = null;
+    if (!reusable || this.closing !== null || entry.connection.status !== 'ready') {
+      this.retire(entry, reusable && this.closing === 'quit' ? 'quit' : 'disconnect');
+      return;
+    }
+    entry.state = 'idle';
+    this.idle.push(entry);
+    this.serveWaiters();
+    if (entry.state === 'idle' && this.settings.idleTimeout > 0) {
+      entry.idleTimer = setTimeout(() => this.retire(entry, 'quit'), this.settings.idleTimeout);
+      entry.idleTimer.unref();
+    }
+  }
+
+  /** Called when a connection finished, whatever the reason (closed by us, by the server, by a failure). */
+  ended(entry: PooledConnection): void {
+    if (entry.ended) return;
+    entry.ended = true;
+    this.alive--;
+    this.leasedOrOpening.delete(entry);
+    if (entry.state !== 'retired') this.retire(entry, 'disconnect');
+    if (this.alive === 0 && this.closing !== null) for (const resolve of this.drained.splice(0)) resolve();
+  }
+
+  private take(): Promise<Lease> {
+    const reused = this.idle.pop();
+    if (reused !== undefined) {
+      if (reused.idleTimer !== null) clearTimeout(reused.idleTimer);
+      reused.idleTimer = null;
+      return Promise.resolve(this.lend(reused));
+    }
+    this.open++;
+    this.alive++;
+    const entry = new PooledConnection(this, this.create, this.events);
+    this.leasedOrOpening.add(entry);
+    return entry.connection.connect().then(
+      () => {
+        // Under quit() a lease already opening is accepted work: it goes ahead, and closes on release.
+        if (entry.state === 'retired' || this.closing === 'disconnect') {
+          this.retire(entry, 'disconnect');
+          throw this.closedError();
+        }
+        return this.lend(entry);
+      },
+      (error: unknown) => {
+        this.retire(entry, 'disconnect');
+        throw error;
+      },
+    );
+  }
+
+  private lend(entry: PooledConnection): Lease {
+    entry.state = 'leased';
+    entry.turn++;
+    this.leasedOrOpening.add(entry);
+    const turn = entry.turn;
+    // A handle of its own: releasing it after the connection went to someone else does nothing.
+    return {
+      connection: entry.connection,
+      get onPush() {
+        return entry.onPush;
+      },
+      set onPush(handler) {
+        if (entry.turn === turn) entry.onPush = handler;
+      },
+      release: (reusable: boolean) => this.release(entry, turn, reusable),
+    };
+  }
+
+  /** Takes a connection out of the pool for good, freeing its place for someone waiting. */
+  private retire(entry: PooledConnection, how: 'quit' | 'disconnect'): void {
+    if (entry.state === 'retired') return;
+    const wasIdle = entry.state === 'idle';
+    entry.state = 'retired';
+    this.open--;
+    this.leasedOrOpening.delete(entry);
+    if (entry.idleTimer !== null) clearTimeout(entry.idleTimer);
+    entry.idleTimer = null;
+    if (wasIdle) this.idle.splice(this.idle.indexOf(entry), 1);
+    if (!entry.ended) {
+      if (how === 'quit') void entry.connection.quit();
+      else entry.connection.disconnect();
+    }
+    this.serveWaiters();
+  }
+
+  private serveWaiters(): void {
+    for (const waiter of this.waiters) {
+      if (this.closing !== null || (this.idle.length === 0 && this.open >= this.settings.max)) return;
+      this.waiters.delete(waiter);
+      if (waiter.timer !== null) clearTimeout(waiter.timer);
+      this.take().then(waiter.resolve, waiter.reject);
+    }
+  }
+
+  private closedError(): ConnectionClosedError {
+    return new ConnectionClosedError('the client is closed: no dedicated connection can be leased');
+  }
+}
+
+function noop(): void {}
