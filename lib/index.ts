@@ -1,5 +1,15 @@
 export { Client, type ClientEvents, type ClientStats } from './client';
 export { Pipeline } from './pipeline';
+export { Script, type ScriptOptions } from './client/script';
+export type {
+  ScriptValue,
+  FunctionLibrary,
+  FunctionInfo,
+  FunctionStats,
+  RunningFunction,
+  EngineStats,
+} from './commands/script-replies';
+export type { ScriptCallParams } from './commands/script-calls';
 export { Transaction } from './client/transaction';
 export type { IsolatedConnection } from './client/isolated-connection';
 export type { PoolStats } from './client/pool';

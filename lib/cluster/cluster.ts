@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { Client } from '../client';
 import type { BatchCommand } from '../client/batch';
 import { Transaction } from '../client/transaction';
+import { evalWrites } from '../client/script';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
 import type { Transform } from '../commands/reply';
 import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
@@ -84,6 +85,8 @@ class ClusterRuntime implements RouteContext {
  * emitted as `replicaError` and counted in `health()`.
  */
 export class Cluster extends CommandApi<'promise'> {
+  /** A write script runs here as EVAL: replicas' script caches may differ (see Script). */
+  readonly [evalWrites] = true;
   readonly replicaCount: number;
   readonly shardCount: number;
   private readonly options: ResolvedClusterOptions;

@@ -844,36 +844,36 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(connection['ECHO'], ['ECHO', message], true);
   }
   /** Execute a Lua script server side (EVAL) */
-  eval(script: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['EVAL'], ['EVAL', script, numkeys, ...args], false);
+  eval(...params: Parameters<(typeof scripting)['EVAL']['build']>) {
+    return this.run(scripting['EVAL'], scripting['EVAL'].build(...params), false);
   }
   /** Execute a Lua script server side (EVAL) */
-  evalBuffer(script: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['EVAL'], ['EVAL', script, numkeys, ...args], true);
+  evalBuffer(...params: Parameters<(typeof scripting)['EVAL']['build']>) {
+    return this.run(scripting['EVAL'], scripting['EVAL'].build(...params), true);
   }
   /** Execute a read-only Lua script server side (EVAL_RO) */
-  evalRo(script: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['EVAL_RO'], ['EVAL_RO', script, numkeys, ...args], false);
+  evalRo(...params: Parameters<(typeof scripting)['EVAL_RO']['build']>) {
+    return this.run(scripting['EVAL_RO'], scripting['EVAL_RO'].build(...params), false);
   }
   /** Execute a read-only Lua script server side (EVAL_RO) */
-  evalRoBuffer(script: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['EVAL_RO'], ['EVAL_RO', script, numkeys, ...args], true);
+  evalRoBuffer(...params: Parameters<(typeof scripting)['EVAL_RO']['build']>) {
+    return this.run(scripting['EVAL_RO'], scripting['EVAL_RO'].build(...params), true);
   }
   /** Execute a Lua script server side (EVALSHA) */
-  evalsha(sha1: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['EVALSHA'], ['EVALSHA', sha1, numkeys, ...args], false);
+  evalsha(...params: Parameters<(typeof scripting)['EVALSHA']['build']>) {
+    return this.run(scripting['EVALSHA'], scripting['EVALSHA'].build(...params), false);
   }
   /** Execute a Lua script server side (EVALSHA) */
-  evalshaBuffer(sha1: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['EVALSHA'], ['EVALSHA', sha1, numkeys, ...args], true);
+  evalshaBuffer(...params: Parameters<(typeof scripting)['EVALSHA']['build']>) {
+    return this.run(scripting['EVALSHA'], scripting['EVALSHA'].build(...params), true);
   }
   /** Execute a read-only Lua script server side (EVALSHA_RO) */
-  evalshaRo(sha1: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['EVALSHA_RO'], ['EVALSHA_RO', sha1, numkeys, ...args], false);
+  evalshaRo(...params: Parameters<(typeof scripting)['EVALSHA_RO']['build']>) {
+    return this.run(scripting['EVALSHA_RO'], scripting['EVALSHA_RO'].build(...params), false);
   }
   /** Execute a read-only Lua script server side (EVALSHA_RO) */
-  evalshaRoBuffer(sha1: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['EVALSHA_RO'], ['EVALSHA_RO', sha1, numkeys, ...args], true);
+  evalshaRoBuffer(...params: Parameters<(typeof scripting)['EVALSHA_RO']['build']>) {
+    return this.run(scripting['EVALSHA_RO'], scripting['EVALSHA_RO'].build(...params), true);
   }
   /** Determine if a key exists (EXISTS) */
   exists(...keys: RedisKey[]) {
@@ -916,20 +916,20 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(server['FAILOVER'], ['FAILOVER', ...args], true);
   }
   /** Invoke a function (FCALL) */
-  fcall(functionArg: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['FCALL'], ['FCALL', functionArg, numkeys, ...args], false);
+  fcall(...params: Parameters<(typeof scripting)['FCALL']['build']>) {
+    return this.run(scripting['FCALL'], scripting['FCALL'].build(...params), false);
   }
   /** Invoke a function (FCALL) */
-  fcallBuffer(functionArg: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['FCALL'], ['FCALL', functionArg, numkeys, ...args], true);
+  fcallBuffer(...params: Parameters<(typeof scripting)['FCALL']['build']>) {
+    return this.run(scripting['FCALL'], scripting['FCALL'].build(...params), true);
   }
   /** Invoke a read-only function (FCALL_RO) */
-  fcallRo(functionArg: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['FCALL_RO'], ['FCALL_RO', functionArg, numkeys, ...args], false);
+  fcallRo(...params: Parameters<(typeof scripting)['FCALL_RO']['build']>) {
+    return this.run(scripting['FCALL_RO'], scripting['FCALL_RO'].build(...params), false);
   }
   /** Invoke a read-only function (FCALL_RO) */
-  fcallRoBuffer(functionArg: CommandArg, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(scripting['FCALL_RO'], ['FCALL_RO', functionArg, numkeys, ...args], true);
+  fcallRoBuffer(...params: Parameters<(typeof scripting)['FCALL_RO']['build']>) {
+    return this.run(scripting['FCALL_RO'], scripting['FCALL_RO'].build(...params), true);
   }
   /** Remove all keys from all databases (FLUSHALL) */
   flushall(...args: CommandArg[]) {
