@@ -1,32 +1,35 @@
 import { defineGroup } from '../define';
 import * as r from '../replies';
+import * as p from '../replies-plain';
+import * as s from '../replies-streams';
 import { container } from '../container';
 
 /** The stream commands: how each reply is shaped, and friendlier argument forms where there are any. */
 export const streams = defineGroup('stream', {
-  XACK: r.raw,
-  XADD: r.raw,
-  XAUTOCLAIM: r.raw,
-  XCLAIM: r.raw,
-  XDEL: r.raw,
+  XACK: r.integer,
+  // The new id, or null with NOMKSTREAM on a missing key. A bare bulk string: a Buffer from xaddBuffer.
+  XADD: r.bulk,
+  XAUTOCLAIM: s.streamAutoClaim,
+  XCLAIM: s.streamClaim,
+  XDEL: r.integer,
   XGROUP: container,
-  'XGROUP|CREATE': r.raw,
-  'XGROUP|CREATECONSUMER': r.raw,
-  'XGROUP|DELCONSUMER': r.raw,
-  'XGROUP|DESTROY': r.raw,
-  'XGROUP|HELP': r.raw,
-  'XGROUP|SETID': r.raw,
+  'XGROUP|CREATE': p.ok,
+  'XGROUP|CREATECONSUMER': r.integer,
+  'XGROUP|DELCONSUMER': r.integer,
+  'XGROUP|DESTROY': r.integer,
+  'XGROUP|HELP': r.list,
+  'XGROUP|SETID': p.ok,
   XINFO: container,
-  'XINFO|CONSUMERS': r.raw,
-  'XINFO|GROUPS': r.raw,
-  'XINFO|HELP': r.raw,
-  'XINFO|STREAM': r.raw,
-  XLEN: r.raw,
-  XPENDING: r.raw,
-  XRANGE: r.raw,
-  XREAD: r.raw,
-  XREADGROUP: r.raw,
-  XREVRANGE: r.raw,
-  XSETID: r.raw,
-  XTRIM: r.raw,
+  'XINFO|CONSUMERS': s.streamConsumers,
+  'XINFO|GROUPS': s.streamGroups,
+  'XINFO|HELP': r.list,
+  'XINFO|STREAM': s.streamInfo,
+  XLEN: r.integer,
+  XPENDING: s.streamPending,
+  XRANGE: s.streamEntries,
+  XREAD: s.streamRead,
+  XREADGROUP: s.streamReadGroup,
+  XREVRANGE: s.streamEntries,
+  XSETID: p.ok,
+  XTRIM: r.integer,
 });
