@@ -12,6 +12,19 @@ import { runIsolated, type IsolatedConnection } from './client/isolated-connecti
 import { ConnectionPool, type PoolStats } from './client/pool';
 import { dedicatedOptions } from './client/dedicated-options';
 import { Transaction } from './client/transaction';
+import type { RedisKey } from './commands/api-types';
+import type { ScoredMember } from './commands/reply';
+import {
+  BYTES,
+  hashScan,
+  keyScan,
+  scanConnection,
+  setScan,
+  sortedSetScan,
+  TEXT,
+  type ElementScanOptions,
+  type ScanOptions,
+} from './client/scan';
 import { Pipeline } from './pipeline';
 import type { CommandArg, RespValue } from './resp/types';
 
@@ -120,6 +133,54 @@ export class Client extends CommandApi<'promise'> {
 
   stats(): ClientStats {
     return { ...this.connection.stats(), pool: this.pool.stats() };
+  }
+
+  /**
+   * Every key, one SCAN page at a time (`match`, `count`, `type` filter it). A key present for the whole
+   * scan is yielded at least once, and may be yielded twice: respline does not remember yielded keys.
+   */
+  scanIterator(options?: ScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanConnection(this, keyScan(TEXT, options));
+  }
+
+  scanBufferIterator(options?: ScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    return scanConnection(this, keyScan(BYTES, options));
+  }
+
+  /** Every [field, value] of a hash, by HSCAN. */
+  hscanIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<[string, string], void, undefined> {
+    return scanConnection(this, hashScan(TEXT, key, options));
+  }
+
+  hscanBufferIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<[Buffer, Buffer], void, undefined> {
+    return scanConnection(this, hashScan(BYTES, key, options));
+  }
+
+  /** Every member of a set, by SSCAN. */
+  sscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanConnection(this, setScan(TEXT, key, options));
+  }
+
+  sscanBufferIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    return scanConnection(this, setScan(BYTES, key, options));
+  }
+
+  /** Every `{ member, score }` of a sorted set, by ZSCAN. */
+  zscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
+    return scanConnection(this, sortedSetScan(TEXT, key, options));
+  }
+
+  zscanBufferIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<ScoredMember<Buffer>, void, undefined> {
+    return scanConnection(this, sortedSetScan(BYTES, key, options));
   }
 
   /**

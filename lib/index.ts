@@ -10,6 +10,7 @@ export type {
   EngineStats,
 } from './commands/script-replies';
 export type { ScriptCallParams } from './commands/script-calls';
+export type { ScanOptions, ElementScanOptions } from './client/scan';
 export { Transaction } from './client/transaction';
 export type { IsolatedConnection } from './client/isolated-connection';
 export type { PoolStats } from './client/pool';

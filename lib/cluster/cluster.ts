@@ -3,9 +3,19 @@ import { inspect } from 'node:util';
 import { Client } from '../client';
 import type { BatchCommand } from '../client/batch';
 import { Transaction } from '../client/transaction';
+import {
+  BYTES,
+  hashScan,
+  keyScan,
+  setScan,
+  sortedSetScan,
+  TEXT,
+  type ElementScanOptions,
+  type ScanOptions,
+} from '../client/scan';
 import { evalWrites } from '../client/script';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
-import type { Transform } from '../commands/reply';
+import type { ScoredMember, Transform } from '../commands/reply';
 import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
 import { CommandFlags } from '../connection/pending-command';
 import {
@@ -33,6 +43,7 @@ import { sendRead } from './read-path';
 import type { RouteContext } from './route-context';
 import { shardOf } from './routing';
 import { ServerNode } from './server-node';
+import { scanEveryShard, scanKeyShard } from './shard-scan';
 import { ShardReplicas } from './shard-replicas';
 import { parseTopology } from './topology';
 import { sendTransactionToShard } from './transaction-fanout';
@@ -233,6 +244,53 @@ export class Cluster extends CommandApi<'promise'> {
       }
       return sendTransactionToShard(this.runtime, this.shards[shard], commands);
     });
+  }
+
+  /**
+   * Every key of every shard, once: each shard is scanned on one healthy replica, and when that replica
+   * fails mid-scan the shard starts over on another, skipping keys already yielded (remembered per shard
+   * while it is scanned, so memory grows with the largest shard).
+   */
+  scanIterator(options?: ScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanEveryShard(this.runtime, this.shards, keyScan(TEXT, options));
+  }
+
+  scanBufferIterator(options?: ScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    return scanEveryShard(this.runtime, this.shards, keyScan(BYTES, options));
+  }
+
+  /** Every [field, value] of a hash, once, on one replica of its shard (failing over as scanIterator does). */
+  hscanIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<[string, string], void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, hashScan(TEXT, key, options));
+  }
+
+  hscanBufferIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<[Buffer, Buffer], void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, hashScan(BYTES, key, options));
+  }
+
+  sscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, setScan(TEXT, key, options));
+  }
+
+  sscanBufferIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, setScan(BYTES, key, options));
+  }
+
+  zscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, sortedSetScan(TEXT, key, options));
+  }
+
+  zscanBufferIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<ScoredMember<Buffer>, void, undefined> {
+    return scanKeyShard(this.runtime, this.shards, sortedSetScan(BYTES, key, options));
   }
 
   /** Stops taking commands, lets every accepted one finish, then closes every Client. */
