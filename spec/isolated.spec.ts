@@ -51,22 +51,26 @@ async function clientIds(server: RedisProcess): Promise<string[]> {
 }
 
 describe('WATCH and transactions on an isolated connection', () => {
-  test('a watched key changed by another client makes exec() reject with WatchError', async () => {
-    const c = client();
-    const other = client();
-    await c.set('watch:balance', '100');
-    const attempt = c.isolated(async (conn) => {
-      await conn.watch('watch:balance');
-      const balance = Number(await conn.get('watch:balance'));
-      await other.set('watch:balance', '555');
-      return conn
-        .multi()
-        .set('watch:balance', balance - 10)
-        .exec();
-    });
-    await expect(attempt).rejects.toBeInstanceOf(WatchError);
-    expect(await c.get('watch:balance')).toBe('555');
-  });
+  test.each([undefined, 2, 3] as const)(
+    'a watched key changed by another client makes exec() reject with WatchError (protocol %s)',
+    async (protocol) => {
+      const c = client(protocol === undefined ? {} : { protocol });
+      const other = client();
+      const key = `watch:balance:${protocol ?? 'unset'}`;
+      await c.set(key, '100');
+      const attempt = c.isolated(async (conn) => {
+        await conn.watch(key);
+        const balance = Number(await conn.get(key));
+        await other.set(key, '555');
+        return conn
+          .multi()
+          .set(key, balance - 10)
+          .exec();
+      });
+      await expect(attempt).rejects.toBeInstanceOf(WatchError);
+      expect(await c.get(key)).toBe('555');
+    },
+  );
 
   test('an unchanged watched key lets the transaction run, and isolated() resolves with fn’s value', async () => {
     const c = client();

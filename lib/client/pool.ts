@@ -1,4 +1,4 @@
-import { Connection, type ConnectionListener } from '../connection/connection';
+import type { Connection, ConnectionListener } from '../connection/connection';
 import { ConnectionClosedError, QueueFullError } from '../errors';
 import type { RespValue } from '../resp/types';
 
@@ -152,7 +152,7 @@ export class ConnectionPool {
   }
 
   /** Called by a Lease handle. */
-  release(entry: PooledConnection, turn: number, reusable: boolean): void {
+  private release(entry: PooledConnection, turn: number, reusable: boolean): void {
     if (entry.turn !== turn || entry.state !== 'leased') return;
     this.leasedOrOpening.delete(entry);
     entry.onPush = null;
