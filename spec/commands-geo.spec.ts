@@ -1,12 +1,19 @@
 /** The geo commands against redis-server: one value per reply under protocol 2, 3 and unset. */
+import type { GeoCoordinates } from '../lib/commands/reply';
 import { expectSameAndRight, useProtocolTrio } from './support/protocol-trio';
 
 const trio = useProtocolTrio();
 const b = (text: string): Buffer => Buffer.from(text);
 
 /** Where redis-server's 52-bit geohash puts Palermo and Catania: what every reply must carry. */
-const PALERMO = { hash: 3479099956230698, coordinates: [13.361389338970184, 38.1155563954963] };
-const CATANIA = { hash: 3479447370796909, coordinates: [15.087267458438873, 37.50266842333162] };
+const PALERMO: { hash: number; coordinates: GeoCoordinates } = {
+  hash: 3479099956230698,
+  coordinates: [13.361389338970184, 38.1155563954963],
+};
+const CATANIA: { hash: number; coordinates: GeoCoordinates } = {
+  hash: 3479447370796909,
+  coordinates: [15.087267458438873, 37.50266842333162],
+};
 
 describe('geo commands under every protocol', () => {
   test('add, positions, distances and hashes', async () => {
