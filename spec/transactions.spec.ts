@@ -6,7 +6,7 @@ import { Client } from '../lib/client';
 import { Transaction } from '../lib/client/transaction';
 import { Cluster } from '../lib/cluster/cluster';
 import { CommandFlags } from '../lib/connection/pending-command';
-import { InvalidArgumentError, ReplyError } from '../lib/errors';
+import { ConnectionClosedError, InvalidArgumentError, ReplyError } from '../lib/errors';
 import type { RespValue } from '../lib/resp/types';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 
@@ -150,6 +150,21 @@ describe('Transaction on a Client', () => {
     );
     expect(c.stats().sent).toBe(sent);
     expect(await c.get('state:a')).toBeNull();
+  });
+
+  test('quit() delivers a transaction already sent; disconnect() rejects one in flight', async () => {
+    const quitting = client();
+    await quitting.ping();
+    const delivered = quitting.multi().set('close:q', '1').incr('close:n').exec();
+    await quitting.quit();
+    expect(await delivered).toEqual(['OK', 1]);
+    await expect(quitting.multi().ping().exec()).rejects.toBeInstanceOf(ConnectionClosedError);
+
+    const dropping = client();
+    await dropping.ping();
+    const dropped = dropping.multi().set('close:d', '1').exec();
+    dropping.disconnect();
+    await expect(dropped).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 
   test('exec runs once', async () => {
