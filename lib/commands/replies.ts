@@ -3,7 +3,6 @@ import {
   afterNumkeys,
   arrayIfSet,
   geoWith,
-  hasToken,
   hasTokenFrom,
   reply,
   toArray,
@@ -71,10 +70,6 @@ export const score = reply<number>((value) => toScore(value));
 /** A score or nil; also ZADD, whose integer (without INCR) passes through unchanged. */
 export const nullableScore = reply<number | null>((value) => toNullableScore(value));
 export const nullableScores = reply<(number | null)[]>((value) => toArray(value).map(toNullableScore));
-/** Members, or `{ member, score }` objects when the arguments include WITHSCORES. */
-export const membersOrScored = reply<string[] | ScoredMember[], Buffer[] | ScoredMember<Buffer>[]>(
-  (value, args) => (hasToken(args, 'WITHSCORES') ? toScoredMembers(value) : toArray(value)),
-);
 /** Always `{ member, score }` objects (ZPOPMIN, ZPOPMAX). */
 export const scoredMembers = reply<ScoredMember[], ScoredMember<Buffer>[]>(toScoredMembers);
 

@@ -150,13 +150,12 @@ export function itemsOrNull(value: RespValue, what: string): RespValue[] | null 
   return value;
 }
 
-/** Whether a token such as WITHSCORES appears among the arguments (case-insensitive). */
+/**
+ * Whether a token appears anywhere after the command name (case-insensitive). A key or member can
+ * be spelled like the token, so prefer `hasTokenFrom` where the options' position is known.
+ */
 export function hasToken(args: readonly CommandArg[], token: string): boolean {
-  for (let i = 1; i < args.length; i++) {
-    const arg = args[i];
-    if (typeof arg === 'string' && arg.length === token.length && arg.toUpperCase() === token) return true;
-  }
-  return false;
+  return hasTokenFrom(args, 1, token);
 }
 
 export function unexpected(what: string, value: RespValue): ReplyError {
