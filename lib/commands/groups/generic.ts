@@ -1,40 +1,54 @@
-import { defineGroup } from '../define';
+import { CommandFlags } from '../../connection/pending-command';
+import { defineGroup, type CommandDef } from '../define';
 import * as r from '../replies';
+import * as g from '../replies-generic';
+import * as p from '../replies-plain';
 import { container } from '../container';
 
 /** The generic commands: how each reply is shaped, and friendlier argument forms where there are any. */
-export const generic = defineGroup('generic', {
-  COPY: r.raw,
+const defs = defineGroup('generic', {
+  COPY: r.integer,
   DEL: r.integer,
-  DUMP: r.raw,
+  DUMP: g.dumped,
   EXISTS: r.integer,
   EXPIRE: r.integer,
-  EXPIREAT: r.raw,
-  EXPIRETIME: r.raw,
-  KEYS: r.raw,
-  MIGRATE: r.raw,
-  MOVE: r.raw,
+  EXPIREAT: r.integer,
+  EXPIRETIME: r.integer,
+  KEYS: r.list,
+  MIGRATE: g.migrated,
+  MOVE: r.integer,
   OBJECT: container,
-  'OBJECT|ENCODING': r.raw,
-  'OBJECT|FREQ': r.raw,
-  'OBJECT|HELP': r.raw,
-  'OBJECT|IDLETIME': r.raw,
-  'OBJECT|REFCOUNT': r.raw,
-  PERSIST: r.raw,
-  PEXPIRE: r.raw,
-  PEXPIREAT: r.raw,
-  PEXPIRETIME: r.raw,
-  PTTL: r.raw,
-  RANDOMKEY: r.raw,
-  RENAME: r.raw,
-  RENAMENX: r.raw,
-  RESTORE: r.raw,
-  SCAN: r.raw,
-  SORT: r.raw,
-  SORT_RO: r.raw,
-  TOUCH: r.raw,
+  'OBJECT|ENCODING': r.bulk,
+  'OBJECT|FREQ': r.nullableInteger,
+  'OBJECT|HELP': r.list,
+  'OBJECT|IDLETIME': r.nullableInteger,
+  'OBJECT|REFCOUNT': r.nullableInteger,
+  PERSIST: r.integer,
+  PEXPIRE: r.integer,
+  PEXPIREAT: r.integer,
+  PEXPIRETIME: r.integer,
+  PTTL: r.integer,
+  RANDOMKEY: r.bulk,
+  RENAME: p.ok,
+  RENAMENX: r.integer,
+  RESTORE: p.ok,
+  // [cursor, keys] as HSCAN, SSCAN and ZSCAN give theirs: the cursor stays text (it can pass 2^53).
+  SCAN: r.scanMembers,
+  SORT: g.sorted,
+  SORT_RO: r.nullableList,
+  TOUCH: r.integer,
   TTL: r.integer,
-  TYPE: r.raw,
-  UNLINK: r.raw,
-  WAIT: r.raw,
+  TYPE: p.status,
+  UNLINK: r.integer,
+  WAIT: r.integer,
 });
+
+/**
+ * DUMP's payload is binary, and decoding it as UTF-8 would corrupt it beyond RESTORE's checksum: so
+ * `dump` gives a Buffer too, as `dumpBuffer` does.
+ */
+function alwaysBuffers<T, TB>(def: CommandDef<T, TB>): CommandDef<T, TB> {
+  return Object.freeze({ ...def, flags: def.flags | CommandFlags.Buffers });
+}
+
+export const generic = { ...defs, DUMP: alwaysBuffers(defs.DUMP) };
