@@ -89,7 +89,6 @@ export class Connection implements ReplySink {
   private heartbeatInFlight = false;
   private attempt = 0;
   private everReady = false;
-  private lastError: Error | null = null;
   private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private quitWaiters: (() => void)[] = [];
   private readonly counters = { sent: 0, replies: 0, timeouts: 0, reconnects: 0 };
@@ -191,9 +190,11 @@ export class Connection implements ReplySink {
     if (this.state === 'closed') return Promise.resolve();
     const done = new Promise<void>((resolve) => this.quitWaiters.push(resolve));
     if (this.state === 'closing') return done;
-    const wasReady = this.state === 'ready' || (this.state === 'connecting' && this.socket !== null);
+    const wasReady = this.state === 'ready';
     this.state = 'closing';
     if (!wasReady) {
+      // No reply is owed to any caller yet: waiting for a handshake the server may never answer would
+      // leave quit() hanging on connectTimeout or, with it off, forever.
       this.rejectQueued(() => new ConnectionClosedError(`quit() while not connected to ${this.address}`));
       this.finish();
       return done;
@@ -378,7 +379,8 @@ export class Connection implements ReplySink {
     const connectTimer =
       this.options.connectTimeout > 0
         ? setTimeout(() => {
-            if (generation === this.generation && this.state === 'connecting') {
+            // Whatever the state: quit() or anything else must not leave a handshake unbounded.
+            if (generation === this.generation) {
               this.dropSocket(
                 new ConnectionError(
                   `connecting to ${this.address} took longer than connectTimeout (${this.options.connectTimeout} ms)`,
@@ -462,13 +464,13 @@ export class Connection implements ReplySink {
     if (this.everReady) this.counters.reconnects++;
     this.everReady = true;
     this.attempt = 0;
-    this.lastError = null;
     if (this.state === 'connecting') this.state = 'ready';
     this.lastActivityAt = Date.now();
     for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
     this.listener.onReady();
     this.scheduleFlush();
-    if (this.watchdog === null) this.armWatchdog();
+    // The watchdog may be set for the handshake's stall deadline, later than the first heartbeat.
+    this.rearmWatchdog();
   }
 
   /** A protocol error poisons the socket: nothing after it is decoded, and every pending command fails. */
@@ -497,13 +499,13 @@ export class Connection implements ReplySink {
         : new ConnectionError(`connection to ${this.address} failed: ${failure.message}`, false, {
             cause: failure,
           });
+    // Closed during the handshake, nothing of the caller's had been written: connect() must say so.
     const cause =
-      socketError ?? this.lastError ?? new ConnectionError(`${this.address} closed the connection`, true);
+      socketError ?? new ConnectionError(`${this.address} closed the connection`, !this.handshaking);
     this.socket = null;
     this.writable = false;
     this.handshaking = false;
     this.heartbeatInFlight = false;
-    this.lastError = cause;
     if (socketError !== null) this.emitError(socketError);
     const failures = new CommandQueue();
     const retries = new CommandQueue();

@@ -2,7 +2,7 @@ import type { CommandArg } from '../resp/types';
 import type { ResolvedOptions } from './options';
 
 /**
- * The commands that prepare a fresh socket, in order. HELLO carries AUTH and SETNAME when used, so
+ * The commands that prepare a fresh socket, in order; never empty. HELLO carries AUTH and SETNAME when used, so
  * a RESP3 handshake is one round trip; otherwise AUTH, SELECT and CLIENT SETNAME are pipelined.
  */
 export function handshakeCommands(options: ResolvedOptions): CommandArg[][] {
@@ -20,5 +20,8 @@ export function handshakeCommands(options: ResolvedOptions): CommandArg[][] {
   if (options.protocol === undefined && options.name !== undefined) {
     commands.push(['CLIENT', 'SETNAME', options.name]);
   }
+  // A socket that merely connected proves nothing: a proxy in front of a dead server accepts and then
+  // closes. Without any other step, a PING is the proof that the server answers before we call it ready.
+  if (commands.length === 0) commands.push(['PING']);
   return commands;
 }
