@@ -684,20 +684,28 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(server['COMMAND|DOCS'], ['COMMAND', 'DOCS', ...args], true);
   }
   /** Extract keys given a full Redis command (COMMAND GETKEYS) */
-  commandGetkeys() {
-    return this.run(server['COMMAND|GETKEYS'], ['COMMAND', 'GETKEYS'], false);
+  commandGetkeys(...params: Parameters<(typeof server)['COMMAND|GETKEYS']['build']>) {
+    return this.run(server['COMMAND|GETKEYS'], server['COMMAND|GETKEYS'].build(...params), false);
   }
   /** Extract keys given a full Redis command (COMMAND GETKEYS) */
-  commandGetkeysBuffer() {
-    return this.run(server['COMMAND|GETKEYS'], ['COMMAND', 'GETKEYS'], true);
+  commandGetkeysBuffer(...params: Parameters<(typeof server)['COMMAND|GETKEYS']['build']>) {
+    return this.run(server['COMMAND|GETKEYS'], server['COMMAND|GETKEYS'].build(...params), true);
   }
   /** Extract keys and access flags given a full Redis command (COMMAND GETKEYSANDFLAGS) */
-  commandGetkeysandflags() {
-    return this.run(server['COMMAND|GETKEYSANDFLAGS'], ['COMMAND', 'GETKEYSANDFLAGS'], false);
+  commandGetkeysandflags(...params: Parameters<(typeof server)['COMMAND|GETKEYSANDFLAGS']['build']>) {
+    return this.run(
+      server['COMMAND|GETKEYSANDFLAGS'],
+      server['COMMAND|GETKEYSANDFLAGS'].build(...params),
+      false,
+    );
   }
   /** Extract keys and access flags given a full Redis command (COMMAND GETKEYSANDFLAGS) */
-  commandGetkeysandflagsBuffer() {
-    return this.run(server['COMMAND|GETKEYSANDFLAGS'], ['COMMAND', 'GETKEYSANDFLAGS'], true);
+  commandGetkeysandflagsBuffer(...params: Parameters<(typeof server)['COMMAND|GETKEYSANDFLAGS']['build']>) {
+    return this.run(
+      server['COMMAND|GETKEYSANDFLAGS'],
+      server['COMMAND|GETKEYSANDFLAGS'].build(...params),
+      true,
+    );
   }
   /** Show helpful text about the different subcommands (COMMAND HELP) */
   commandHelp() {
@@ -788,12 +796,12 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(server['DBSIZE'], ['DBSIZE'], true);
   }
   /** A container for debugging commands (DEBUG) */
-  debug() {
-    return this.run(server['DEBUG'], ['DEBUG'], false);
+  debug(...params: Parameters<(typeof server)['DEBUG']['build']>) {
+    return this.run(server['DEBUG'], server['DEBUG'].build(...params), false);
   }
   /** A container for debugging commands (DEBUG) */
-  debugBuffer() {
-    return this.run(server['DEBUG'], ['DEBUG'], true);
+  debugBuffer(...params: Parameters<(typeof server)['DEBUG']['build']>) {
+    return this.run(server['DEBUG'], server['DEBUG'].build(...params), true);
   }
   /** Decrement the integer value of a key by one (DECR) */
   decr(key: RedisKey) {
