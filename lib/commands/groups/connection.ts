@@ -1,31 +1,41 @@
 import { defineGroup } from '../define';
 import * as r from '../replies';
+import * as c from '../replies-connection';
+import * as p from '../replies-plain';
 import { container } from '../container';
 
-/** The connection commands: how each reply is shaped, and friendlier argument forms where there are any. */
+/**
+ * The connection commands: how each reply is shaped, and friendlier argument forms where there are any.
+ * AUTH, HELLO, RESET, SELECT, CLIENT TRACKING and CLIENT REPLY are refused on the shared pipelined
+ * connection (see connection-state.ts); their shapes serve the surfaces that own a connection.
+ */
 export const connection = defineGroup('connection', {
-  AUTH: r.raw,
+  AUTH: p.ok,
   CLIENT: container,
-  'CLIENT|CACHING': r.raw,
-  'CLIENT|GETNAME': r.raw,
-  'CLIENT|GETREDIR': r.raw,
-  'CLIENT|HELP': r.raw,
-  'CLIENT|ID': r.raw,
-  'CLIENT|INFO': r.raw,
-  'CLIENT|KILL': r.raw,
-  'CLIENT|LIST': r.raw,
-  'CLIENT|NO-EVICT': r.raw,
-  'CLIENT|PAUSE': r.raw,
-  'CLIENT|REPLY': r.raw,
-  'CLIENT|SETNAME': r.raw,
-  'CLIENT|TRACKING': r.raw,
-  'CLIENT|TRACKINGINFO': r.raw,
-  'CLIENT|UNBLOCK': r.raw,
-  'CLIENT|UNPAUSE': r.raw,
-  ECHO: r.raw,
-  HELLO: r.raw,
-  PING: r.status,
-  QUIT: r.raw,
-  RESET: r.raw,
-  SELECT: r.raw,
+  'CLIENT|CACHING': p.ok,
+  'CLIENT|GETNAME': r.bulk,
+  'CLIENT|GETREDIR': r.integer,
+  'CLIENT|HELP': r.list,
+  'CLIENT|ID': r.integer,
+  // One line of `name=value` pairs, as Redis prints it.
+  'CLIENT|INFO': r.text,
+  'CLIENT|KILL': c.clientKill,
+  // A line per client, as CLIENT INFO prints it.
+  'CLIENT|LIST': r.text,
+  'CLIENT|NO-EVICT': p.ok,
+  'CLIENT|PAUSE': p.ok,
+  'CLIENT|REPLY': p.ok,
+  'CLIENT|SETNAME': p.ok,
+  'CLIENT|TRACKING': p.ok,
+  'CLIENT|TRACKINGINFO': c.trackingInfo,
+  'CLIENT|UNBLOCK': r.integer,
+  'CLIENT|UNPAUSE': p.ok,
+  ECHO: r.text,
+  HELLO: c.hello,
+  // PONG, or the message given: a Buffer from pingBuffer either way.
+  PING: p.status,
+  QUIT: p.ok,
+  // 'RESET'.
+  RESET: p.status,
+  SELECT: p.ok,
 });
