@@ -6,7 +6,8 @@ import { Client } from '../lib/client';
 import { Transaction } from '../lib/client/transaction';
 import { Cluster } from '../lib/cluster/cluster';
 import { CommandFlags } from '../lib/connection/pending-command';
-import { ConnectionClosedError, InvalidArgumentError, ReplyError } from '../lib/errors';
+import { ConnectionClosedError, InvalidArgumentError, ReplicationError, ReplyError } from '../lib/errors';
+import { freeLoopbackPort } from '../lib/testing/loopback';
 import type { RespValue } from '../lib/resp/types';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 
@@ -238,6 +239,32 @@ describe('Transaction on a Cluster', () => {
       for (const server of row)
         expect(await server.command('EXISTS', 'cross:base', `cross:${other}`)).toBe(0);
     }
+  });
+
+  test('writeAck decides: one replica of the shard unreachable fails "all" and satisfies "one"', async () => {
+    // Ports nobody listens on; two distinct ones, since the topology refuses one server twice.
+    const deadPorts = new Set<number>();
+    while (deadPorts.size < 2) deadPorts.add(await freeLoopbackPort());
+    const deadUrls = [...deadPorts].map((port) => `redis://127.0.0.1:${port}`);
+    const topology = (writeAck: 'one' | 'all'): Cluster => {
+      const made = new Cluster({
+        replicas: [servers[0].map((server) => server.url), deadUrls],
+        writeAck,
+        client: { commandTimeout: 2_000, connectTimeout: 500, reconnect: { maxAttempts: 1 } },
+      });
+      clusters.push(made);
+      return made;
+    };
+    const lenient = topology('one');
+    await lenient.connect();
+    expect(await lenient.multi().set('{ack}:a', '1').incr('{ack}:n').exec()).toEqual(['OK', 1]);
+    expect(await lenient.server(0, lenient.shardOf('{ack}')).get('{ack}:a')).toBe('1');
+
+    const strict = topology('all');
+    await strict.connect();
+    const exec = strict.multi().set('{ack}:a', '2').exec();
+    await expect(exec).rejects.toBeInstanceOf(ReplicationError);
+    await expect(exec).rejects.toThrow(/EXEC could not be acknowledged by 2 of 2 replicas/);
   });
 
   test('a transaction without keys is refused', async () => {
