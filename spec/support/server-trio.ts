@@ -10,13 +10,19 @@ export interface ServerTrio extends ProtocolTrio {
   redis(): RedisProcess;
 }
 
-export function useServerTrio(options: StartRedisOptions = {}): ServerTrio {
+/**
+ * `sharedDatabase`: the three clients use database 0, for a server in cluster mode, which has no
+ * other; the steps then must give the same results when run three times on the same keys.
+ */
+export function useServerTrio(options: StartRedisOptions = {}, sharedDatabase = false): ServerTrio {
   let redis: RedisProcess | undefined;
   let clients: Client[] = [];
   beforeAll(async () => {
     redis = await startRedis(options);
     const url = redis.url;
-    clients = PROTOCOLS.map((protocol) => new Client(url, protocol.options));
+    clients = PROTOCOLS.map(
+      ({ options: { db, ...rest } }) => new Client(url, sharedDatabase ? rest : { db, ...rest }),
+    );
     await Promise.all(clients.map((client) => client.connect()));
   });
   afterAll(async () => {

@@ -1,38 +1,44 @@
 import { defineGroup } from '../define';
 import * as r from '../replies';
+import * as k from '../replies-cluster';
+import * as p from '../replies-plain';
 import { container } from '../container';
 
-/** The cluster commands: how each reply is shaped, and friendlier argument forms where there are any. */
+/**
+ * The cluster commands: how each reply is shaped, and friendlier argument forms where there are any.
+ * A server without cluster support answers CLUSTER subcommands with an error, which rejects as usual.
+ */
 export const cluster = defineGroup('cluster', {
-  ASKING: r.raw,
+  ASKING: p.ok,
   CLUSTER: container,
-  'CLUSTER|ADDSLOTS': r.raw,
-  'CLUSTER|ADDSLOTSRANGE': r.raw,
-  'CLUSTER|BUMPEPOCH': r.raw,
-  'CLUSTER|COUNT-FAILURE-REPORTS': r.raw,
-  'CLUSTER|COUNTKEYSINSLOT': r.raw,
-  'CLUSTER|DELSLOTS': r.raw,
-  'CLUSTER|DELSLOTSRANGE': r.raw,
-  'CLUSTER|FAILOVER': r.raw,
-  'CLUSTER|FLUSHSLOTS': r.raw,
-  'CLUSTER|FORGET': r.raw,
-  'CLUSTER|GETKEYSINSLOT': r.raw,
-  'CLUSTER|HELP': r.raw,
-  'CLUSTER|INFO': r.raw,
-  'CLUSTER|KEYSLOT': r.raw,
-  'CLUSTER|LINKS': r.raw,
-  'CLUSTER|MEET': r.raw,
-  'CLUSTER|MYID': r.raw,
-  'CLUSTER|NODES': r.raw,
-  'CLUSTER|REPLICAS': r.raw,
-  'CLUSTER|REPLICATE': r.raw,
-  'CLUSTER|RESET': r.raw,
-  'CLUSTER|SAVECONFIG': r.raw,
-  'CLUSTER|SET-CONFIG-EPOCH': r.raw,
-  'CLUSTER|SETSLOT': r.raw,
-  'CLUSTER|SHARDS': r.raw,
-  'CLUSTER|SLAVES': r.raw,
-  'CLUSTER|SLOTS': r.raw,
-  READONLY: r.raw,
-  READWRITE: r.raw,
+  'CLUSTER|ADDSLOTS': p.ok,
+  'CLUSTER|ADDSLOTSRANGE': p.ok,
+  'CLUSTER|BUMPEPOCH': k.bumpEpoch,
+  'CLUSTER|COUNT-FAILURE-REPORTS': r.integer,
+  'CLUSTER|COUNTKEYSINSLOT': r.integer,
+  'CLUSTER|DELSLOTS': p.ok,
+  'CLUSTER|DELSLOTSRANGE': p.ok,
+  'CLUSTER|FAILOVER': p.ok,
+  'CLUSTER|FLUSHSLOTS': p.ok,
+  'CLUSTER|FORGET': p.ok,
+  'CLUSTER|GETKEYSINSLOT': r.list,
+  'CLUSTER|HELP': r.list,
+  // `name:value` lines, as Redis prints them (as INFO is left).
+  'CLUSTER|INFO': r.text,
+  'CLUSTER|KEYSLOT': r.integer,
+  'CLUSTER|LINKS': k.clusterLinks,
+  'CLUSTER|MEET': p.ok,
+  'CLUSTER|MYID': r.text,
+  'CLUSTER|NODES': k.clusterNodes,
+  'CLUSTER|REPLICAS': k.clusterNodeList,
+  'CLUSTER|REPLICATE': p.ok,
+  'CLUSTER|RESET': p.ok,
+  'CLUSTER|SAVECONFIG': p.ok,
+  'CLUSTER|SET-CONFIG-EPOCH': p.ok,
+  'CLUSTER|SETSLOT': p.ok,
+  'CLUSTER|SHARDS': k.clusterShards,
+  'CLUSTER|SLAVES': k.clusterNodeList,
+  'CLUSTER|SLOTS': k.clusterSlots,
+  READONLY: p.ok,
+  READWRITE: p.ok,
 });
