@@ -1,11 +1,17 @@
 import { defineGroup } from '../define';
 import * as r from '../replies';
+import * as p from '../replies-plain';
 
-/** The transactions commands: how each reply is shaped, and friendlier argument forms where there are any. */
+/**
+ * The transactions commands: how each reply is shaped. All are refused on the shared pipelined
+ * connection; multi() and isolated() send them.
+ */
 export const transactions = defineGroup('transactions', {
-  DISCARD: r.raw,
+  DISCARD: p.ok,
+  // Deliberately raw: the transaction surface shapes each queued command's reply with that command's
+  // own transform; EXEC's array as a whole has no shape of its own (nil when a WATCH aborted it).
   EXEC: r.raw,
-  MULTI: r.raw,
-  UNWATCH: r.raw,
-  WATCH: r.raw,
+  MULTI: p.ok,
+  UNWATCH: p.ok,
+  WATCH: p.ok,
 });
