@@ -237,6 +237,36 @@ describe('stream commands under every protocol', () => {
     expect(hasNoPrototype(results[0].groups[0])).toBe(true);
   });
 
+  test('XADD takes its fields as a record or a Map after the id and options, and refuses a misplaced one', async () => {
+    const results = await trio.each(async (c) => ({
+      record: await c.xadd('xa:s', '1-0', { temp: 21.5, unit: 'C' }),
+      map: await c.xadd(
+        'xa:s',
+        'MAXLEN',
+        '=',
+        5,
+        '2-0',
+        new Map<string | Buffer, string>([['city', 'Oslo']]),
+      ),
+      plain: await c.xadd('xa:s', '3-0', 'a', 1),
+      entries: await c.xrange('xa:s', '-', '+'),
+      empty: await c.xadd('xa:s', '4-0', {}).catch((error: Error) => error.message),
+      noId: await c.xadd('xa:s', { f: 1 }).catch((error: Error) => error.message),
+    }));
+    expectSameAndRight(results, {
+      record: '1-0',
+      map: '2-0',
+      plain: '3-0',
+      entries: [
+        entry('1-0', 'temp', '21.5', 'unit', 'C'),
+        entry('2-0', 'city', 'Oslo'),
+        entry('3-0', 'a', '1'),
+      ],
+      empty: 'XADD needs at least one field',
+      noId: 'XADD needs an id (* for a new one) before its fields',
+    });
+  });
+
   test('errors reject that command alone', async () => {
     const results = await trio.each(async (c) => ({
       noGroup: await c.xpending('er:none', 'g').catch((error: Error) => error.message),

@@ -2550,12 +2550,12 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     return this.run(streams['XACK'], ['XACK', key, group, ...ids], true);
   }
   /** Appends a new entry to a stream (XADD) */
-  xadd(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(streams['XADD'], ['XADD', key, ...args], false);
+  xadd(...params: Parameters<(typeof streams)['XADD']['build']>) {
+    return this.run(streams['XADD'], streams['XADD'].build(...params), false);
   }
   /** Appends a new entry to a stream (XADD) */
-  xaddBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(streams['XADD'], ['XADD', key, ...args], true);
+  xaddBuffer(...params: Parameters<(typeof streams)['XADD']['build']>) {
+    return this.run(streams['XADD'], streams['XADD'].build(...params), true);
   }
   /** Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer. (XAUTOCLAIM) */
   xautoclaim(
