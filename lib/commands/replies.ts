@@ -44,9 +44,9 @@ import {
 /** The decoded value as it is: for replies with no stable shape worth promising (DEBUG, …). */
 export const raw = reply<RespValue>();
 /** A simple-string acknowledgement. */
-export const ok = reply<'OK'>();
+export const ok = reply<'OK', Buffer>();
 /** A simple-string status other than OK (PONG, a type name, …). */
-export const status = reply<string>();
+export const status = reply<string, Buffer>();
 export const integer = reply<number>();
 export const nullableInteger = reply<number | null>();
 /** Integers under both protocols (SMISMEMBER). */

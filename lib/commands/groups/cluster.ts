@@ -1,7 +1,6 @@
 import { defineGroup } from '../define';
 import * as r from '../replies';
 import * as k from '../replies-cluster';
-import * as p from '../replies-plain';
 import { container } from '../container';
 
 /**
@@ -9,36 +8,36 @@ import { container } from '../container';
  * A server without cluster support answers CLUSTER subcommands with an error, which rejects as usual.
  */
 export const cluster = defineGroup('cluster', {
-  ASKING: p.ok,
+  ASKING: r.ok,
   CLUSTER: container,
-  'CLUSTER|ADDSLOTS': p.ok,
-  'CLUSTER|ADDSLOTSRANGE': p.ok,
+  'CLUSTER|ADDSLOTS': r.ok,
+  'CLUSTER|ADDSLOTSRANGE': r.ok,
   'CLUSTER|BUMPEPOCH': k.bumpEpoch,
   'CLUSTER|COUNT-FAILURE-REPORTS': r.integer,
   'CLUSTER|COUNTKEYSINSLOT': r.integer,
-  'CLUSTER|DELSLOTS': p.ok,
-  'CLUSTER|DELSLOTSRANGE': p.ok,
-  'CLUSTER|FAILOVER': p.ok,
-  'CLUSTER|FLUSHSLOTS': p.ok,
-  'CLUSTER|FORGET': p.ok,
+  'CLUSTER|DELSLOTS': r.ok,
+  'CLUSTER|DELSLOTSRANGE': r.ok,
+  'CLUSTER|FAILOVER': r.ok,
+  'CLUSTER|FLUSHSLOTS': r.ok,
+  'CLUSTER|FORGET': r.ok,
   'CLUSTER|GETKEYSINSLOT': r.list,
   'CLUSTER|HELP': r.list,
   // `name:value` lines, as Redis prints them (as INFO is left).
   'CLUSTER|INFO': r.text,
   'CLUSTER|KEYSLOT': r.integer,
   'CLUSTER|LINKS': k.clusterLinks,
-  'CLUSTER|MEET': p.ok,
+  'CLUSTER|MEET': r.ok,
   'CLUSTER|MYID': r.text,
   'CLUSTER|NODES': k.clusterNodes,
   'CLUSTER|REPLICAS': k.clusterNodeList,
-  'CLUSTER|REPLICATE': p.ok,
-  'CLUSTER|RESET': p.ok,
-  'CLUSTER|SAVECONFIG': p.ok,
-  'CLUSTER|SET-CONFIG-EPOCH': p.ok,
-  'CLUSTER|SETSLOT': p.ok,
+  'CLUSTER|REPLICATE': r.ok,
+  'CLUSTER|RESET': r.ok,
+  'CLUSTER|SAVECONFIG': r.ok,
+  'CLUSTER|SET-CONFIG-EPOCH': r.ok,
+  'CLUSTER|SETSLOT': r.ok,
   'CLUSTER|SHARDS': k.clusterShards,
   'CLUSTER|SLAVES': k.clusterNodeList,
   'CLUSTER|SLOTS': k.clusterSlots,
-  READONLY: p.ok,
-  READWRITE: p.ok,
+  READONLY: r.ok,
+  READWRITE: r.ok,
 });

@@ -1,7 +1,6 @@
 import { defineGroup } from '../define';
 import * as r from '../replies';
 import * as c from '../replies-connection';
-import * as p from '../replies-plain';
 import { container } from '../container';
 
 /**
@@ -10,9 +9,9 @@ import { container } from '../container';
  * connection (see connection-state.ts); their shapes serve the surfaces that own a connection.
  */
 export const connection = defineGroup('connection', {
-  AUTH: p.ok,
+  AUTH: r.ok,
   CLIENT: container,
-  'CLIENT|CACHING': p.ok,
+  'CLIENT|CACHING': r.ok,
   'CLIENT|GETNAME': r.bulk,
   'CLIENT|GETREDIR': r.integer,
   'CLIENT|HELP': r.list,
@@ -22,20 +21,20 @@ export const connection = defineGroup('connection', {
   'CLIENT|KILL': c.clientKill,
   // A line per client, as CLIENT INFO prints it.
   'CLIENT|LIST': r.text,
-  'CLIENT|NO-EVICT': p.ok,
-  'CLIENT|PAUSE': p.ok,
-  'CLIENT|REPLY': p.ok,
-  'CLIENT|SETNAME': p.ok,
-  'CLIENT|TRACKING': p.ok,
+  'CLIENT|NO-EVICT': r.ok,
+  'CLIENT|PAUSE': r.ok,
+  'CLIENT|REPLY': r.ok,
+  'CLIENT|SETNAME': r.ok,
+  'CLIENT|TRACKING': r.ok,
   'CLIENT|TRACKINGINFO': c.trackingInfo,
   'CLIENT|UNBLOCK': r.integer,
-  'CLIENT|UNPAUSE': p.ok,
+  'CLIENT|UNPAUSE': r.ok,
   ECHO: r.text,
   HELLO: c.hello,
   // PONG, or the message given: a Buffer from pingBuffer either way.
-  PING: p.status,
-  QUIT: p.ok,
+  PING: r.status,
+  QUIT: r.ok,
   // 'RESET'.
-  RESET: p.status,
-  SELECT: p.ok,
+  RESET: r.status,
+  SELECT: r.ok,
 });

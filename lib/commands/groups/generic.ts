@@ -2,7 +2,6 @@ import { CommandFlags } from '../../connection/pending-command';
 import { defineGroup, type CommandDef } from '../define';
 import * as r from '../replies';
 import * as g from '../replies-generic';
-import * as p from '../replies-plain';
 import { container } from '../container';
 
 /** The generic commands: how each reply is shaped, and friendlier argument forms where there are any. */
@@ -29,16 +28,16 @@ const defs = defineGroup('generic', {
   PEXPIRETIME: r.integer,
   PTTL: r.integer,
   RANDOMKEY: r.bulk,
-  RENAME: p.ok,
+  RENAME: r.ok,
   RENAMENX: r.integer,
-  RESTORE: p.ok,
+  RESTORE: r.ok,
   // [cursor, keys] as HSCAN, SSCAN and ZSCAN give theirs: the cursor stays text (it can pass 2^53).
   SCAN: r.scanMembers,
   SORT: g.sorted,
   SORT_RO: r.nullableList,
   TOUCH: r.integer,
   TTL: r.integer,
-  TYPE: p.status,
+  TYPE: r.status,
   UNLINK: r.integer,
   WAIT: r.integer,
 });

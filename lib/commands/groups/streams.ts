@@ -4,7 +4,6 @@ import type { RedisKey } from '../api-types';
 import { isArg, isOptionsObject, pairsArgs, type FieldEntries } from '../arguments';
 import { defineGroup } from '../define';
 import * as r from '../replies';
-import * as p from '../replies-plain';
 import * as s from '../replies-streams';
 import { container } from '../container';
 
@@ -40,12 +39,12 @@ export const streams = defineGroup('stream', {
   XCLAIM: s.streamClaim,
   XDEL: r.integer,
   XGROUP: container,
-  'XGROUP|CREATE': p.ok,
+  'XGROUP|CREATE': r.ok,
   'XGROUP|CREATECONSUMER': r.integer,
   'XGROUP|DELCONSUMER': r.integer,
   'XGROUP|DESTROY': r.integer,
   'XGROUP|HELP': r.list,
-  'XGROUP|SETID': p.ok,
+  'XGROUP|SETID': r.ok,
   XINFO: container,
   'XINFO|CONSUMERS': s.streamConsumers,
   'XINFO|GROUPS': s.streamGroups,
@@ -57,6 +56,6 @@ export const streams = defineGroup('stream', {
   XREAD: s.streamRead,
   XREADGROUP: s.streamReadGroup,
   XREVRANGE: s.streamEntries,
-  XSETID: p.ok,
+  XSETID: r.ok,
   XTRIM: r.integer,
 });
