@@ -39,6 +39,11 @@ class ScriptedServer {
     await closeServer(this.server);
   }
 
+  /** Resets every open connection (RST), so the client sees a socket error. */
+  reset(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+
   private accept(socket: Socket): void {
     this.accepted++;
     socket.on('error', () => undefined);
@@ -59,6 +64,7 @@ class ScriptedServer {
 
 interface Watched {
   connection: Connection;
+  listener: ConnectionListener;
   ready: number;
   reconnecting: ReconnectingInfo[];
 }
@@ -71,7 +77,6 @@ afterEach(async () => {
 });
 
 function watch(port: number, options: ClientOptions): Watched {
-  const watched: Watched = { connection: undefined as unknown as Connection, ready: 0, reconnecting: [] };
   const listener: ConnectionListener = {
     onReady: () => watched.ready++,
     onError: () => undefined,
@@ -80,8 +85,9 @@ function watch(port: number, options: ClientOptions): Watched {
     onEnd: () => undefined,
     onPush: () => undefined,
   };
-  watched.connection = new Connection(resolveOptions(`redis://127.0.0.1:${port}`, options), listener);
-  connections.push(watched.connection);
+  const connection = new Connection(resolveOptions(`redis://127.0.0.1:${port}`, options), listener);
+  const watched: Watched = { connection, listener, ready: 0, reconnecting: [] };
+  connections.push(connection);
   return watched;
 }
 
@@ -166,5 +172,41 @@ describe('quit() before the server ever answered', () => {
     const quit = outcome(connection.quit());
     await eventually(() => quit.settled && connected.settled, 'quit() and connect() to settle');
     expect(connection.status).toBe('closed');
+  });
+});
+
+describe('a listener that ends the connection from inside an event', () => {
+  test.each(['onClose', 'onReconnecting', 'onError'] as const)(
+    'disconnect() from %s ends it for good: no reconnect brings it back',
+    async (event) => {
+      const server = await new ScriptedServer('answer').start();
+      const { connection, listener } = watch(server.port, { reconnect: { minDelay: 1, maxDelay: 2 } });
+      await connection.connect();
+      const ends: string[] = [];
+      listener[event] = () => connection.disconnect();
+      listener.onEnd = () => ends.push('end');
+      const held = outcome(connection.send(['GET', 'k'], CommandFlags.ReadOnly));
+      // A reset rather than a clean close, so that onError fires too.
+      server.reset();
+      await eventually(() => held.settled, 'the GET to settle');
+      // Long enough for several reconnects at 1-2 ms, had one been scheduled.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(connection.status).toBe('closed');
+      expect(server.accepted).toBe(1);
+      expect(ends).toEqual(['end']);
+      expect(held.error).toBeInstanceOf(ConnectionClosedError);
+    },
+  );
+
+  test('connect() while reconnecting keeps the process alive until the attempt ends', async () => {
+    const server = await new ScriptedServer('close').start();
+    const { connection } = watch(server.port, { reconnect: { minDelay: 5_000, maxDelay: 5_000 } });
+    await connection.connect().catch(() => undefined);
+    await eventually(() => connection.status === 'reconnecting', 'the first attempt to fail');
+    // With nothing queued the reconnect timer does not hold the process; an awaited connect() must.
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    void connection.connect().catch(() => undefined);
+    expect(timers()).toBe(before + 1);
   });
 });

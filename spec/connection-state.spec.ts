@@ -1,7 +1,8 @@
 /**
  * A property test of the connection's state machine: random interleavings of connect(), commands,
- * quit(), disconnect() and a scripted server that answers, closes every connection it accepts, goes
- * silent or drops its connections, under random timeouts (each possibly 0) and reconnect policies.
+ * quit(), disconnect() (also from inside the connection's own events) and a scripted server that
+ * answers, closes every connection it accepts, goes silent or drops its connections, under random
+ * timeouts (each possibly 0) and reconnect policies.
  *
  * After each sequence the server answers new connections again and the checks are:
  * - every promise settles, unless it waits on a socket that went silent and the caller turned off every
@@ -11,7 +12,7 @@
  *   socket with commandTimeout and stallTimeout 0, and the connection is closed;
  * - disconnect() settles whatever is left at once, and no timer of the connection's is left;
  * - all along: 'ready' never comes before the server answered something on that socket, and reconnect
- *   attempts count 1, 2, 3… between two 'ready's (the backoff grows).
+ *   attempts count 1, 2, 3… between two 'ready's (the backoff grows); nothing is heard after 'end'.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import fc from 'fast-check';
@@ -140,7 +141,11 @@ type Step =
   | { kind: 'wait'; ms: number }
   | { kind: 'serverMode'; mode: Mode }
   | { kind: 'serverMutesAll' }
-  | { kind: 'serverDropsAll' };
+  | { kind: 'serverDropsAll' }
+  /** The next time this event fires, its listener calls quit() or disconnect(). */
+  | { kind: 'endFromListener'; event: ListenedEvent; how: 'quit' | 'disconnect' };
+
+type ListenedEvent = 'onReady' | 'onError' | 'onReconnecting' | 'onClose';
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Step>({ kind: 'connect' }) },
@@ -161,6 +166,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: 'serverMutesAll' }) },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: 'serverDropsAll' }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('endFromListener' as const),
+      event: fc.constantFrom<ListenedEvent>('onReady', 'onError', 'onReconnecting', 'onClose'),
+      how: fc.constantFrom('quit' as const, 'disconnect' as const),
+    }),
+  },
 );
 
 const timeout = fc.constantFrom(0, 30);
@@ -231,24 +244,41 @@ async function run(config: ClientOptions, initialMode: Mode, steps: Step[]): Pro
   const tracked: Tracked[] = [];
   let ready = 0;
   let nextAttempt = 1;
+  let ended = false;
+  const armed = new Map<ListenedEvent, 'quit' | 'disconnect'>();
+  // Assigned below: listeners run only once the connection exists.
+  let connection = undefined as unknown as Connection;
+  const heard = (event: ListenedEvent): void => {
+    if (ended) violations.push(`${event} after 'end'`);
+    const how = armed.get(event);
+    if (how === undefined) return;
+    armed.delete(event);
+    if (how === 'quit') track(`quit from ${event}`, connection.quit());
+    else connection.disconnect();
+  };
   const listener: ConnectionListener = {
     onReady: () => {
+      heard('onReady');
       ready++;
       if (ready > server.answeredConnections) {
         violations.push(`'ready' #${ready} with only ${server.answeredConnections} answering sockets`);
       }
       nextAttempt = 1;
     },
-    onError: () => undefined,
+    onError: () => heard('onError'),
     onReconnecting: ({ attempt }) => {
+      heard('onReconnecting');
       if (attempt !== nextAttempt) violations.push(`reconnect attempt ${attempt}, expected ${nextAttempt}`);
       nextAttempt = attempt + 1;
     },
-    onClose: () => undefined,
-    onEnd: () => undefined,
+    onClose: () => heard('onClose'),
+    onEnd: () => {
+      if (ended) violations.push(`a second 'end'`);
+      ended = true;
+    },
     onPush: () => undefined,
   };
-  const connection = new Connection(resolveOptions(`redis://127.0.0.1:${server.port}`, config), listener);
+  connection = new Connection(resolveOptions(`redis://127.0.0.1:${server.port}`, config), listener);
   const track = (what: string, promise: Promise<unknown>): void => {
     const entry: Tracked = { what, settled: false };
     tracked.push(entry);
@@ -297,6 +327,9 @@ async function run(config: ClientOptions, initialMode: Mode, steps: Step[]): Pro
         case 'serverDropsAll':
           server.dropAll();
           break;
+        case 'endFromListener':
+          armed.set(action.event, action.how);
+          break;
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -315,12 +348,13 @@ async function run(config: ClientOptions, initialMode: Mode, steps: Step[]): Pro
     if (!(await allSettled()) && !callerChoseToWait()) {
       violations.push(`still pending after quit(): ${pending().join(', ')} (${connection.status})`);
     }
-    if (!callerChoseToWait() && connection.status !== 'closed') {
-      violations.push(`quit() settled but the connection is ${connection.status}`);
+    if (!callerChoseToWait() && (connection.status !== 'closed' || !ended)) {
+      violations.push(`quit() settled but the connection is ${connection.status}, ended: ${ended}`);
     }
     connection.disconnect();
     await new Promise((resolve) => setImmediate(resolve));
     if (pending().length > 0) violations.push(`still pending after disconnect(): ${pending().join(', ')}`);
+    if (connection.status !== 'closed' || !ended) violations.push(`not ended after disconnect()`);
     try {
       await eventually(() => liveTimers.size === 0, 'timers cleared', SETTLE_LIMIT_MS);
     } catch {

@@ -91,6 +91,8 @@ export class Connection implements ReplySink {
   private everReady = false;
   private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private quitWaiters: (() => void)[] = [];
+  /** A socket was opened and its 'close' has not been told yet. */
+  private closeOwed = false;
   private readonly counters = { sent: 0, replies: 0, timeouts: 0, reconnects: 0 };
   readonly address: string;
 
@@ -119,6 +121,8 @@ export class Connection implements ReplySink {
     }
     const waiting = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
     if (this.state === 'idle') this.open();
+    // Someone now awaits the next attempt: its timer must keep the process alive.
+    else this.reconnectTimer?.ref();
     return waiting;
   }
 
@@ -366,6 +370,7 @@ export class Connection implements ReplySink {
 
   private open(): void {
     const generation = ++this.generation;
+    this.closeOwed = true;
     this.state = 'connecting';
     this.writable = false;
     this.decoder.reset();
@@ -506,23 +511,29 @@ export class Connection implements ReplySink {
     this.writable = false;
     this.handshaking = false;
     this.heartbeatInFlight = false;
-    if (socketError !== null) this.emitError(socketError);
+    // Every command leaves the in-flight queue before anyone hears of the loss: the callbacks and
+    // events below may call quit() or disconnect(), which must then find each command where it belongs.
     const failures = new CommandQueue();
     const retries = new CommandQueue();
     const closing = this.state === 'closing' || this.state === 'closed';
     for (let command = this.inflight.shift(); command !== null; command = this.inflight.shift()) {
-      this.pendingBytes -= command.bytes;
-      if (command.settled) continue;
+      if (command.settled) {
+        this.pendingBytes -= command.bytes;
+        continue;
+      }
       const retry = !closing && (command.flags & CommandFlags.ReadOnly) !== 0 && !command.retried;
       if (retry) {
         command.retried = true;
         command.sent = false;
         retries.push(command);
       } else {
+        this.pendingBytes -= command.bytes;
         failures.push(command);
       }
     }
     this.scanFrom = null;
+    this.queue.prepend(retries);
+    if (socketError !== null) this.emitError(socketError);
     for (let command = failures.shift(); command !== null; command = failures.shift()) {
       command.settled = true;
       command.reject(
@@ -533,12 +544,10 @@ export class Connection implements ReplySink {
         ),
       );
     }
-    for (let command = retries.head; command !== null; command = command.next)
-      this.pendingBytes += command.bytes;
-    this.queue.prepend(retries);
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(cause);
-    this.listener.onClose();
-    if (closing) {
+    this.emitClose();
+    // Read again: a callback or a 'close' listener may have closed the connection meanwhile.
+    if ((this.state as ConnectionState) === 'closing' || (this.state as ConnectionState) === 'closed') {
       this.rejectQueued(
         () => new ConnectionClosedError(`the client for ${this.address} closed before sending this command`),
       );
@@ -561,6 +570,7 @@ export class Connection implements ReplySink {
       this.finish();
       return;
     }
+    this.state = 'reconnecting';
     if (!this.options.offlineQueue) {
       this.rejectQueued(
         () =>
@@ -571,9 +581,13 @@ export class Connection implements ReplySink {
           ),
       );
     }
-    this.state = 'reconnecting';
     const delayMs = backoffDelay(this.attempt, policy);
-    this.listener.onReconnecting({ attempt: this.attempt, delayMs, error: cause });
+    if (this.state === 'reconnecting') {
+      this.listener.onReconnecting({ attempt: this.attempt, delayMs, error: cause });
+    }
+    // A callback or a 'reconnecting' listener that called quit() or disconnect() ended the connection:
+    // no timer may bring it back.
+    if ((this.state as ConnectionState) !== 'reconnecting') return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.state === 'reconnecting') this.open();
@@ -595,10 +609,8 @@ export class Connection implements ReplySink {
     this.rejectInflight(() => closed);
     this.rejectQueued(() => closed);
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(closed);
-    if (socket !== null) {
-      socket.destroy();
-      this.listener.onClose();
-    }
+    socket?.destroy();
+    this.emitClose();
     for (const resolve of this.quitWaiters.splice(0)) resolve();
     if (!wasClosed) this.listener.onEnd();
   }
@@ -624,6 +636,16 @@ export class Connection implements ReplySink {
 
   private emitError(error: Error): void {
     this.listener.onError(error);
+  }
+
+  /**
+   * 'close' once per socket, and before 'end' even when a listener of an earlier event ended the
+   * connection while the socket was being torn down.
+   */
+  private emitClose(): void {
+    if (!this.closeOwed) return;
+    this.closeOwed = false;
+    this.listener.onClose();
   }
 
   // ---- the watchdog: every deadline on one timer ----
