@@ -51,7 +51,7 @@ export class ConnectionError extends ResplineError {
   }
 }
 
-/** The handshake (HELLO, AUTH, SELECT, CLIENT SETNAME) was refused by the server. */
+/** The handshake (HELLO, AUTH, SELECT, CLIENT SETNAME, or the PING probe) was refused by the server. */
 export class HandshakeError extends ConnectionError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, false, options);

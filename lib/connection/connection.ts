@@ -4,21 +4,21 @@ import tls from 'node:tls';
 import {
   ConnectionClosedError,
   ConnectionError,
-  HandshakeError,
   ProtocolError,
   QueueFullError,
   ReplyError,
   ResplineError,
-  TimeoutError,
 } from '../errors';
 import { RespDecoder, type ReplySink } from '../resp/decoder';
-import { encodeCommand, measureCommand, writeCommand } from '../resp/encoder';
+import { encodeCommand, writeCommand } from '../resp/encoder';
 import type { CommandArg, RespValue } from '../resp/types';
 import { backoffDelay } from './backoff';
 import { CommandQueue } from './command-queue';
-import { handshakeCommands } from './handshake';
+import { Handshake, type HandshakeHost } from './handshake';
+import { Heartbeat, type HeartbeatHost } from './heartbeat';
 import type { ResolvedOptions } from './options';
-import { CommandFlags, PendingCommand, type Settle } from './pending-command';
+import { CommandFlags, PendingCommand, prepareCommand, type Settle } from './pending-command';
+import { Watchdog, type WatchdogHost } from './watchdog';
 
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
@@ -45,8 +45,11 @@ export interface ConnectionStats {
   queued: number;
   /** Encoded bytes of every accepted, unanswered command. */
   pendingBytes: number;
+  /** Callers' commands written; the connection's own (handshake, heartbeat) are not counted here. */
   sent: number;
+  /** Replies to callers' commands, late ones to timed-out commands included. */
   replies: number;
+  /** Callers' commands that timed out. */
   timeouts: number;
   reconnects: number;
   state: ConnectionState;
@@ -55,11 +58,18 @@ export interface ConnectionStats {
 type Socket = net.Socket | tls.TLSSocket;
 
 /**
- * One pipelined socket to one server.
+ * One pipelined socket to one server: the queues, the state and the socket's life.
  *
- * Calls append to `queue`; one flush per tick moves them to the socket in a single write and to
- * `inflight`. Each decoded reply settles the head of `inflight`. A single watchdog timer serves
- * every deadline: command timeouts, the stall detector and the heartbeat.
+ * Calls append to `queue`; one flush per event-loop pass moves them to the socket in a single write
+ * and to `inflight`. Each decoded reply settles the head of `inflight`. Three helpers, each with one
+ * job and its own timer, keep the rest out of this class:
+ * - the Handshake prepares each fresh socket within connectTimeout, and says which step failed;
+ * - the Watchdog enforces command deadlines and notices a server gone silent (stall);
+ * - the Heartbeat PINGs an idle connection, so a dead peer is noticed without traffic.
+ *
+ * States: idle → connecting (socket open, handshake running) → ready ⇄ reconnecting, and from any of
+ * them closing → closed. Only a ready connection writes callers' commands; quit() waits for replies
+ * only on a ready one. Every socket has a generation, and events of an earlier one are ignored.
  */
 export class Connection implements ReplySink {
   private state: ConnectionState = 'idle';
@@ -68,32 +78,23 @@ export class Connection implements ReplySink {
   private readonly queue = new CommandQueue();
   private readonly inflight = new CommandQueue();
   private readonly decoder: RespDecoder;
+  private readonly watchdog: Watchdog;
+  private readonly handshake: Handshake;
+  private readonly heartbeat: Heartbeat;
   private pendingBytes = 0;
   private flushScheduled = false;
   /** Date.now() read once per tick for deadlines; valid while `tickClockSet` is true. */
   private tickClock = 0;
   private tickClockSet = false;
   private writable = false;
-  private handshaking = false;
-  private watchdog: NodeJS.Timeout | null = null;
-  /** Whether the watchdog keeps the process alive: only while commands await an outcome. */
-  private watchdogHeld = false;
-  /** When the armed watchdog fires. */
-  private watchdogAt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  /** First in-flight command the watchdog has not yet expired; null means start at the head. */
-  private scanFrom: PendingCommand | null = null;
-  /** Last time bytes arrived, or in-flight work began after a quiet spell. */
-  private lastProgressAt = 0;
-  private lastActivityAt = 0;
-  private heartbeatInFlight = false;
   private attempt = 0;
   private everReady = false;
   private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private quitWaiters: (() => void)[] = [];
   /** A socket was opened and its 'close' has not been told yet. */
   private closeOwed = false;
-  private readonly counters = { sent: 0, replies: 0, timeouts: 0, reconnects: 0 };
+  private readonly counters = { sent: 0, replies: 0, reconnects: 0 };
   readonly address: string;
 
   constructor(
@@ -102,6 +103,35 @@ export class Connection implements ReplySink {
   ) {
     this.decoder = new RespDecoder(this, options.limits);
     this.address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+    // The helpers reach the connection only through these: none of it is public.
+    const watchdogHost: WatchdogHost = {
+      dequeued: (command) => {
+        this.pendingBytes -= command.bytes;
+      },
+      stalled: (error) => this.dropSocket(error),
+    };
+    const handshakeHost: HandshakeHost = {
+      address: this.address,
+      writeInternal: (command) => this.writeInternal(command),
+      done: () => this.onHandshakeDone(),
+      failed: (error) => this.dropSocket(error),
+    };
+    const heartbeatHost: HeartbeatHost = {
+      address: this.address,
+      isIdle: () => this.inflight.length === 0 && this.queue.length === 0,
+      writeInternal: (command) => this.writeInternal(command),
+      missed: (error) => this.dropSocket(error),
+    };
+    this.watchdog = new Watchdog(
+      this.queue,
+      this.inflight,
+      watchdogHost,
+      options.commandTimeout,
+      options.stallTimeout,
+      this.address,
+    );
+    this.handshake = new Handshake(options, handshakeHost);
+    this.heartbeat = new Heartbeat(heartbeatHost, options.heartbeatInterval);
   }
 
   get status(): ConnectionState {
@@ -162,7 +192,7 @@ export class Connection implements ReplySink {
       return new QueueFullError(`maxPending (${this.options.maxPending}) commands are already pending`);
     }
     try {
-      prepare(command, args);
+      prepareCommand(command, args);
     } catch (error) {
       return error as Error;
     }
@@ -171,7 +201,7 @@ export class Connection implements ReplySink {
         `maxPendingBytes (${this.options.maxPendingBytes}) would be exceeded by ${command.bytes} bytes`,
       );
     }
-    return state === 'ready' ? null : this.offlineRefusal();
+    return state === 'ready' ? null : this.offlineRefusal(1);
   }
 
   private submit(command: PendingCommand): void {
@@ -184,12 +214,19 @@ export class Connection implements ReplySink {
       inFlight: this.inflight.length,
       queued: this.queue.length,
       pendingBytes: this.pendingBytes,
-      ...this.counters,
+      sent: this.counters.sent,
+      replies: this.counters.replies,
+      timeouts: this.watchdog.timeouts,
+      reconnects: this.counters.reconnects,
       state: this.state,
     };
   }
 
-  /** Stops taking commands, lets every accepted one get its reply, then closes. */
+  /**
+   * Stops taking commands, lets every accepted one get its reply, then closes. A connection that is not
+   * ready owes no reply to anyone: it closes at once, rather than wait on a handshake the server may
+   * never answer.
+   */
   quit(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
     const done = new Promise<void>((resolve) => this.quitWaiters.push(resolve));
@@ -197,19 +234,18 @@ export class Connection implements ReplySink {
     const wasReady = this.state === 'ready';
     this.state = 'closing';
     if (!wasReady) {
-      // No reply is owed to any caller yet: waiting for a handshake the server may never answer would
-      // leave quit() hanging on connectTimeout or, with it off, forever.
       this.rejectQueued(() => new ConnectionClosedError(`quit() while not connected to ${this.address}`));
       this.finish();
       return done;
     }
+    this.heartbeat.stop();
     const quit = new PendingCommand(
       'QUIT',
       CommandFlags.None,
       () => this.finish(),
       () => this.finish(),
     );
-    prepare(quit, ['QUIT']);
+    prepareCommand(quit, ['QUIT']);
     this.enqueue(quit);
     return done;
   }
@@ -237,9 +273,10 @@ export class Connection implements ReplySink {
     if (command === null) {
       throw new ProtocolError(`unsolicited reply from ${this.address}: no command was waiting for it`);
     }
-    if (command === this.scanFrom) this.scanFrom = null;
+    this.watchdog.replied(command);
     this.pendingBytes -= command.bytes;
-    this.counters.replies++;
+    // stats() counts callers' traffic: the handshake's and the heartbeat's commands are not theirs.
+    if ((command.flags & CommandFlags.Internal) === 0) this.counters.replies++;
     if (!command.settled) {
       command.settled = true;
       if (value instanceof ReplyError) {
@@ -265,12 +302,7 @@ export class Connection implements ReplySink {
     }
     this.queue.push(command);
     this.pendingBytes += command.bytes;
-    if (this.watchdog === null || (command.deadline !== 0 && command.deadline < this.watchdogAt)) {
-      this.rearmWatchdog();
-    } else if (!this.watchdogHeld) {
-      this.watchdog.ref();
-      this.watchdogHeld = true;
-    }
+    this.watchdog.watch(command.deadline);
   }
 
   /** Commands issued in one tick share one clock reading, forgotten when the tick ends. */
@@ -298,18 +330,20 @@ export class Connection implements ReplySink {
     setImmediate(this.flush);
   }
 
-  /** Moves every queued command to the socket in one write. */
+  /**
+   * Moves every queued command to the socket in one write. Never during the handshake: a caller's
+   * command written before the server proved alive would be lost with the socket, its outcome unknown.
+   */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     const socket = this.socket;
-    if (socket === null || !this.writable || this.handshaking) return;
+    if (socket === null || !this.writable || this.handshake.running) return;
     const queue = this.queue;
     const inflight = this.inflight;
     if (queue.length === 0) return;
     const now = Date.now();
     const wasIdle = inflight.length === 0;
-    if (wasIdle) this.lastProgressAt = now;
-    this.lastActivityAt = now;
+    this.heartbeat.activityAt = now;
     // One Buffer per flush, filled command by command: a joined string would be a deep rope that the
     // write must flatten, and that flattening was a tenth of the client's CPU under load.
     let batchBytes = 0;
@@ -333,32 +367,27 @@ export class Connection implements ReplySink {
     this.counters.sent += sent;
     if (!accepted) this.writable = false;
     // Replies are now owed: the stall detector must be watching even when no command has a deadline.
-    if (wasIdle) this.watchStall();
+    if (wasIdle && sent > 0) this.watchdog.repliesOwed(now);
   };
 
-  /** Writes handshake or heartbeat commands straight to the socket, ahead of anything queued. */
+  /** Writes a handshake or heartbeat command straight to the socket, ahead of anything queued. */
   private writeInternal(command: PendingCommand): void {
     const socket = this.socket as Socket;
+    const wasIdle = this.inflight.length === 0;
     command.sent = true;
-    if (this.inflight.length === 0) this.lastProgressAt = Date.now();
     this.inflight.push(command);
     this.pendingBytes += command.bytes;
-    this.counters.sent++;
     if (!socket.write(encodeCommand(command.args))) this.writable = false;
-    this.watchStall();
+    if (wasIdle) this.watchdog.repliesOwed(Date.now());
+    this.watchdog.watch(command.deadline);
   }
 
-  private watchStall(): void {
-    const stallAt = this.lastProgressAt + this.options.stallTimeout;
-    if (this.watchdog === null || (this.options.stallTimeout > 0 && stallAt < this.watchdogAt))
-      this.rearmWatchdog();
-  }
-
-  private offlineRefusal(): Error | null {
+  /** Why a command cannot join the offline queue now, or null; `count` commands would join it. */
+  private offlineRefusal(count: number): Error | null {
     if (!this.options.offlineQueue) {
       return new ConnectionError(`not connected to ${this.address} and offlineQueue is off`, false);
     }
-    if (this.queue.length >= this.options.maxOfflineQueue) {
+    if (this.queue.length + count > this.options.maxOfflineQueue) {
       return new QueueFullError(
         `the offline queue for ${this.address} holds maxOfflineQueue (${this.options.maxOfflineQueue}) commands`,
       );
@@ -368,11 +397,24 @@ export class Connection implements ReplySink {
 
   // ---- socket lifecycle ----
 
+  private onHandshakeDone(): void {
+    if (this.state !== 'connecting') return;
+    if (this.everReady) this.counters.reconnects++;
+    this.everReady = true;
+    // Only now, with the server's answer in hand, does the attempt count as a success.
+    this.attempt = 0;
+    this.state = 'ready';
+    this.heartbeat.start(Date.now());
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+    this.listener.onReady();
+    this.scheduleFlush();
+  }
+
   private open(): void {
     const generation = ++this.generation;
-    this.closeOwed = true;
     this.state = 'connecting';
     this.writable = false;
+    this.closeOwed = true;
     this.decoder.reset();
     const { host, port } = this.options;
     const socket: Socket = this.options.tls
@@ -381,27 +423,16 @@ export class Connection implements ReplySink {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
-    const connectTimer =
-      this.options.connectTimeout > 0
-        ? setTimeout(() => {
-            // Whatever the state: quit() or anything else must not leave a handshake unbounded.
-            if (generation === this.generation) {
-              this.dropSocket(
-                new ConnectionError(
-                  `connecting to ${this.address} took longer than connectTimeout (${this.options.connectTimeout} ms)`,
-                  false,
-                ),
-              );
-            }
-          }, this.options.connectTimeout)
-        : null;
+    this.handshake.begin();
     let socketError: Error | null = null;
     socket.once(this.options.tls ? 'secureConnect' : 'connect', () => {
-      if (generation === this.generation) this.startHandshake(generation, connectTimer);
+      if (generation !== this.generation) return;
+      this.writable = true;
+      this.handshake.start();
     });
     socket.on('data', (chunk: Buffer) => {
       if (generation !== this.generation) return;
-      this.lastProgressAt = this.lastActivityAt = Date.now();
+      this.watchdog.progressAt = this.heartbeat.activityAt = Date.now();
       try {
         this.decoder.feed(chunk);
       } catch (error) {
@@ -417,65 +448,9 @@ export class Connection implements ReplySink {
       socketError = error;
     });
     socket.on('close', () => {
-      if (connectTimer !== null) clearTimeout(connectTimer);
       if (generation !== this.generation) return;
-      this.onSocketGone(socketError);
+      this.onSocketGone(this.handshake.running ? this.handshake.lost(socketError) : socketError);
     });
-  }
-
-  private startHandshake(generation: number, connectTimer: NodeJS.Timeout | null): void {
-    this.writable = true;
-    this.handshaking = true;
-    const steps = handshakeCommands(this.options);
-    let remaining = steps.length;
-    const done = (): void => {
-      if (generation !== this.generation) return;
-      if (connectTimer !== null) clearTimeout(connectTimer);
-      this.handshaking = false;
-      this.onHandshakeDone();
-    };
-    if (remaining === 0) return done();
-    for (const args of steps) {
-      const name = String(args[0]);
-      const step = new PendingCommand(
-        name,
-        CommandFlags.None,
-        () => {
-          if (--remaining === 0) done();
-        },
-        (error: Error) => {
-          if (generation !== this.generation) return;
-          this.dropSocket(error instanceof ReplyError ? this.handshakeRefusal(name, error) : error);
-        },
-      );
-      prepare(step, args);
-      this.writeInternal(step);
-    }
-  }
-
-  /**
-   * A server that does not know HELLO or AUTH echoes the arguments in its error, password included,
-   * so the message is scrubbed and the original reply is not kept as the cause.
-   */
-  private handshakeRefusal(command: string, refusal: ReplyError): HandshakeError {
-    const password = this.options.password;
-    const said = password ? refusal.message.split(password).join('***') : refusal.message;
-    const cause = new ReplyError(said);
-    cause.command = command;
-    return new HandshakeError(`${command} was refused by ${this.address}: ${said}`, { cause });
-  }
-
-  private onHandshakeDone(): void {
-    if (this.everReady) this.counters.reconnects++;
-    this.everReady = true;
-    this.attempt = 0;
-    if (this.state === 'connecting') this.state = 'ready';
-    this.lastActivityAt = Date.now();
-    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
-    this.listener.onReady();
-    this.scheduleFlush();
-    // The watchdog may be set for the handshake's stall deadline, later than the first heartbeat.
-    this.rearmWatchdog();
   }
 
   /** A protocol error poisons the socket: nothing after it is decoded, and every pending command fails. */
@@ -504,13 +479,11 @@ export class Connection implements ReplySink {
         : new ConnectionError(`connection to ${this.address} failed: ${failure.message}`, false, {
             cause: failure,
           });
-    // Closed during the handshake, nothing of the caller's had been written: connect() must say so.
-    const cause =
-      socketError ?? new ConnectionError(`${this.address} closed the connection`, !this.handshaking);
+    const cause = socketError ?? new ConnectionError(`${this.address} closed the connection`, true);
     this.socket = null;
     this.writable = false;
-    this.handshaking = false;
-    this.heartbeatInFlight = false;
+    this.handshake.end();
+    this.heartbeat.stop();
     // Every command leaves the in-flight queue before anyone hears of the loss: the callbacks and
     // events below may call quit() or disconnect(), which must then find each command where it belongs.
     const failures = new CommandQueue();
@@ -531,7 +504,7 @@ export class Connection implements ReplySink {
         failures.push(command);
       }
     }
-    this.scanFrom = null;
+    this.watchdog.inflightCleared();
     this.queue.prepend(retries);
     if (socketError !== null) this.emitError(socketError);
     for (let command = failures.shift(); command !== null; command = failures.shift()) {
@@ -546,7 +519,7 @@ export class Connection implements ReplySink {
     }
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(cause);
     this.emitClose();
-    // Read again: a callback or a 'close' listener may have closed the connection meanwhile.
+    // Read again: a callback or a listener may have closed the connection meanwhile.
     if ((this.state as ConnectionState) === 'closing' || (this.state as ConnectionState) === 'closed') {
       this.rejectQueued(
         () => new ConnectionClosedError(`the client for ${this.address} closed before sending this command`),
@@ -599,9 +572,11 @@ export class Connection implements ReplySink {
   private finish(): void {
     const wasClosed = this.state === 'closed';
     this.state = 'closed';
-    if (this.watchdog !== null) clearTimeout(this.watchdog);
+    this.watchdog.stop();
+    this.handshake.end();
+    this.heartbeat.stop();
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
-    this.watchdog = this.reconnectTimer = null;
+    this.reconnectTimer = null;
     const socket = this.socket;
     this.socket = null;
     this.generation++;
@@ -622,7 +597,7 @@ export class Connection implements ReplySink {
       command.settled = true;
       command.reject(reason());
     }
-    this.scanFrom = null;
+    this.watchdog.inflightCleared();
   }
 
   private rejectQueued(reason: () => Error): void {
@@ -647,137 +622,4 @@ export class Connection implements ReplySink {
     this.closeOwed = false;
     this.listener.onClose();
   }
-
-  // ---- the watchdog: every deadline on one timer ----
-
-  private rearmWatchdog(): void {
-    if (this.watchdog !== null) clearTimeout(this.watchdog);
-    this.watchdog = null;
-    this.armWatchdog();
-  }
-
-  private armWatchdog(): void {
-    const wake = this.nextWake();
-    if (wake === 0) return;
-    this.watchdogAt = wake;
-    this.watchdog = setTimeout(this.onWatchdog, Math.max(1, wake - Date.now()));
-    this.watchdogHeld = this.inflight.length > 0 || this.queue.length > 0;
-    if (!this.watchdogHeld) this.watchdog.unref();
-  }
-
-  private readonly onWatchdog = (): void => {
-    this.watchdog = null;
-    if (this.state === 'closed') return;
-    const now = Date.now();
-    this.expireInflight(now);
-    this.expireQueued(now);
-    this.checkStall(now);
-    this.checkHeartbeat(now);
-    if (this.watchdog === null && (this.state as ConnectionState) !== 'closed') this.armWatchdog();
-  };
-
-  /** The earliest moment anything could be due, or 0 when nothing is being watched. */
-  private nextWake(): number {
-    let wake = Infinity;
-    const firstInflight = this.firstUnsettledInflight();
-    if (firstInflight !== null && firstInflight.deadline > 0) wake = firstInflight.deadline;
-    const firstQueued = this.queue.head;
-    if (firstQueued !== null && firstQueued.deadline > 0) wake = Math.min(wake, firstQueued.deadline);
-    if (this.inflight.length > 0 && this.options.stallTimeout > 0) {
-      wake = Math.min(wake, this.lastProgressAt + this.options.stallTimeout);
-    }
-    if (this.state === 'ready' && this.options.heartbeatInterval > 0) {
-      wake = Math.min(wake, this.lastActivityAt + this.options.heartbeatInterval);
-    }
-    return wake === Infinity ? 0 : wake;
-  }
-
-  private firstUnsettledInflight(): PendingCommand | null {
-    let command = this.scanFrom ?? this.inflight.head;
-    while (command !== null && command.settled) command = command.next;
-    return command;
-  }
-
-  private expireInflight(now: number): void {
-    let command = this.scanFrom ?? this.inflight.head;
-    while (command !== null) {
-      if (!command.settled) {
-        if (command.deadline === 0 || command.deadline > now) break;
-        this.timeOut(command, true);
-      }
-      if (command.next === null) break;
-      command = command.next;
-    }
-    this.scanFrom = command;
-  }
-
-  private expireQueued(now: number): void {
-    const queue = this.queue;
-    while (
-      queue.head !== null &&
-      (queue.head.settled || (queue.head.deadline > 0 && queue.head.deadline <= now))
-    ) {
-      const command = queue.shift() as PendingCommand;
-      this.pendingBytes -= command.bytes;
-      if (!command.settled) this.timeOut(command, false);
-    }
-  }
-
-  private timeOut(command: PendingCommand, sent: boolean): void {
-    command.settled = true;
-    this.counters.timeouts++;
-    const where = sent ? 'waiting for its reply' : 'queued before it could be sent';
-    command.reject(
-      new TimeoutError(
-        `${command.name} timed out after ${this.options.commandTimeout} ms ${where} (${this.address})`,
-        command.name,
-        this.options.commandTimeout,
-        sent,
-      ),
-    );
-  }
-
-  private checkStall(now: number): void {
-    if (this.socket === null || this.inflight.length === 0 || this.options.stallTimeout === 0) return;
-    if (now - this.lastProgressAt < this.options.stallTimeout) return;
-    this.dropSocket(
-      new ConnectionError(
-        `${this.address} sent nothing for stallTimeout (${this.options.stallTimeout} ms) while replies were owed`,
-        true,
-      ),
-    );
-  }
-
-  private checkHeartbeat(now: number): void {
-    const interval = this.options.heartbeatInterval;
-    if (this.state !== 'ready' || interval === 0 || this.heartbeatInFlight) return;
-    if (this.inflight.length > 0 || this.queue.length > 0 || now - this.lastActivityAt < interval) return;
-    const generation = this.generation;
-    const ping = new PendingCommand(
-      'PING',
-      CommandFlags.None,
-      () => {
-        if (generation === this.generation) this.heartbeatInFlight = false;
-      },
-      (error: Error) => {
-        if (generation !== this.generation) return;
-        this.heartbeatInFlight = false;
-        if (error instanceof ReplyError) return; // the server answered: it is alive
-        this.dropSocket(
-          new ConnectionError(`heartbeat PING to ${this.address} got no reply within ${interval} ms`, true),
-        );
-      },
-    );
-    prepare(ping, ['PING']);
-    ping.deadline = now + interval;
-    this.heartbeatInFlight = true;
-    this.lastActivityAt = now;
-    this.writeInternal(ping);
-  }
-}
-
-/** Measures and validates a command's arguments (throwing InvalidArgumentError) and keeps them for the flush. */
-function prepare(command: PendingCommand, args: readonly CommandArg[]): void {
-  measureCommand(args, command);
-  command.args = args;
 }

@@ -1,4 +1,4 @@
-import type { CommandSize } from '../resp/encoder';
+import { measureCommand, type CommandSize } from '../resp/encoder';
 import type { CommandArg, RespValue } from '../resp/types';
 
 /** Bit flags describing how a command may be treated. */
@@ -8,6 +8,11 @@ export const CommandFlags = {
   ReadOnly: 1,
   /** Strings in the reply stay Buffers. */
   Buffers: 2,
+  /**
+   * Sent by the connection itself (handshake, heartbeat), never by a caller: not counted as a
+   * caller's timeout, and its failure is reported by whoever sent it.
+   */
+  Internal: 4,
 } as const;
 export type CommandFlags = number;
 
@@ -72,3 +77,12 @@ export class PendingCommand implements CommandSize {
 }
 
 function noop(): void {}
+
+/**
+ * Measures and validates a command's arguments (throwing InvalidArgumentError) and keeps them for the
+ * flush, which encodes them straight into its one write.
+ */
+export function prepareCommand(command: PendingCommand, args: readonly CommandArg[]): void {
+  measureCommand(args, command);
+  command.args = args;
+}
