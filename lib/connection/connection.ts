@@ -57,6 +57,15 @@ export interface ConnectionStats {
 
 type Socket = net.Socket | tls.TLSSocket;
 
+/** One command of a batch: its arguments, name first, and how the connection may treat it. */
+export interface BatchCommand {
+  readonly args: readonly CommandArg[];
+  readonly flags: CommandFlags;
+}
+
+/** Receives each batch member's outcome, by its index in the batch: its reply or its Error. */
+export type BatchSettle = (index: number, outcome: RespValue | Error) => void;
+
 /**
  * One pipelined socket to one server: the queues, the state and the socket's life.
  *
@@ -180,6 +189,68 @@ export class Connection implements ReplySink {
     const refusal = this.admit(command, args);
     if (refusal !== null) reject(refusal);
     else this.submit(command);
+  }
+
+  /**
+   * Sends commands that must stand together, as MULTI … EXEC does: all are admitted or none.
+   *
+   * - Admission is checked for the whole batch first (closed, maxPending, maxPendingBytes, the offline
+   *   queue, every argument); if refused, every index settles with that same error, before this returns.
+   * - Admitted, the commands join the queue contiguously, so they leave back to back in one write, in
+   *   order, with nothing of another caller's between them; they share one deadline, and time out
+   *   together.
+   * - None is ever resent, whatever its flags: a member retried alone after a reconnect would run
+   *   outside its batch. Once written, a lost socket rejects every unsettled member with
+   *   ConnectionError (sent: true); unwritten, they wait for the next socket together.
+   * Each member settles once, through `settle(index, outcome)`; a ReplyError is an outcome like a reply.
+   */
+  sendBatch(commands: readonly BatchCommand[], settle: BatchSettle): void {
+    const count = commands.length;
+    if (count === 0) return;
+    const members = new Array<PendingCommand>(count);
+    let refusal: Error | null = this.batchRefusal(count);
+    let bytes = 0;
+    for (let i = 0; i < count && refusal === null; i++) {
+      const { args, flags } = commands[i] as BatchCommand;
+      const member = (outcome: RespValue | Error): void => settle(i, outcome);
+      const command = new PendingCommand(args[0] as string, flags & ~CommandFlags.ReadOnly, member, member);
+      try {
+        prepareCommand(command, args);
+      } catch (error) {
+        refusal = error as Error;
+      }
+      bytes += command.bytes;
+      members[i] = command;
+    }
+    if (refusal === null && this.pendingBytes + bytes > this.options.maxPendingBytes) {
+      refusal = new QueueFullError(
+        `maxPendingBytes (${this.options.maxPendingBytes}) would be exceeded by a batch of ${bytes} bytes`,
+      );
+    }
+    if (refusal !== null) {
+      for (let i = 0; i < count; i++) settle(i, refusal);
+      return;
+    }
+    const deadline = this.options.commandTimeout > 0 ? this.now() + this.options.commandTimeout : 0;
+    for (const command of members) {
+      command.deadline = deadline;
+      this.enqueue(command);
+    }
+    if (this.state === 'idle') this.open();
+  }
+
+  /** Why a batch of `count` commands cannot be admitted now, or null; the arguments are checked apart. */
+  private batchRefusal(count: number): Error | null {
+    const state = this.state;
+    if (state === 'closing' || state === 'closed') {
+      return new ConnectionClosedError(`the client for ${this.address} is closed`);
+    }
+    if (this.inflight.length + this.queue.length + count > this.options.maxPending) {
+      return new QueueFullError(
+        `maxPending (${this.options.maxPending}) commands would be exceeded by a batch of ${count}`,
+      );
+    }
+    return state === 'ready' ? null : this.offlineRefusal(count);
   }
 
   /** Checks the bounds and the arguments; returns why the command is refused, or null. */
