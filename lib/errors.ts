@@ -51,10 +51,18 @@ export class ConnectionError extends ResplineError {
   }
 }
 
-/** The handshake (HELLO, AUTH, SELECT, CLIENT SETNAME, or the PING probe) was refused by the server. */
+/**
+ * A step of the handshake (HELLO, AUTH, SELECT, CLIENT SETNAME, or the PING that proves an unprepared
+ * socket alive) was refused, or the server closed the socket before answering it. Nothing of the
+ * caller's had been written: `sent` is always false.
+ */
 export class HandshakeError extends ConnectionError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The step, as `HELLO 3`, `AUTH`, `SELECT 1`, `CLIENT SETNAME` or `PING`; never its arguments. */
+  readonly step: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; step?: string }) {
     super(message, false, options);
+    this.step = options?.step;
   }
 }
 

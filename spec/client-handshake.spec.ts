@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Client } from '../lib/client';
 import type { ReconnectingInfo } from '../lib/connection/connection';
-import { ConnectionError, HandshakeError } from '../lib/errors';
+import { ConnectionClosedError, ConnectionError, HandshakeError } from '../lib/errors';
 import type { RespValue } from '../lib/resp/types';
-import { startRedis } from './support/redis-harness';
+import { startRedis, type RedisProcess } from './support/redis-harness';
+import { startTwemproxy, stopAllTwemproxies, type TwemproxyProcess } from './support/twemproxy';
 import { cleanupAfterEachTest } from './support/tracked-clients';
 import { eventually } from './support/wait';
+import { EmbeddedServer } from '../lib/testing';
 
 const PASSWORD = 's3cret-Pa55word';
 const track = cleanupAfterEachTest();
@@ -98,13 +100,11 @@ describe('handshake', () => {
 });
 
 describe('RESP3', () => {
-  test('HELLO 3 switches replies to RESP3 types and push frames reach the push event', async () => {
+  test('HELLO 3 switches replies to RESP3 types', async () => {
     const redis = await startRedis({ password: PASSWORD });
     const client = track(
       new Client(`redis://127.0.0.1:${redis.port}`, { protocol: 3, password: PASSWORD, name: 'resp3' }),
     );
-    const pushes: RespValue[][] = [];
-    client.on('push', (message) => pushes.push(message));
     await client.connect();
     await client.call('HSET', 'h3', 'a', '1', 'b', '2');
     const hash = await client.call('HGETALL', 'h3');
@@ -116,15 +116,25 @@ describe('RESP3', () => {
     expect(await client.call('ZADD', 'z3', '1.5', 'm')).toBe(1);
     expect(await client.call('ZSCORE', 'z3', 'm')).toBe(1.5);
     expect(clientInfo(await client.call('CLIENT', 'INFO'))).toMatchObject({ resp: '3', name: 'resp3' });
+  });
 
-    // Client-side caching invalidations arrive as push frames between ordinary replies.
-    await client.call('CLIENT', 'TRACKING', 'on');
-    await client.set('tracked', 'v1');
-    expect(await client.get('tracked')).toBe('v1');
-    await redis.command('SET', 'tracked', 'v2');
-    await eventually(() => pushes.length > 0, 'an invalidation push');
-    expect(pushes[0]).toEqual(['invalidate', ['tracked']]);
-    expect(await client.get('tracked')).toBe('v2');
+  test('push frames between replies reach the push event and never settle a command', async () => {
+    // CLIENT TRACKING is refused on the shared connection, so the server is told to push instead.
+    const server = new EmbeddedServer();
+    await server.start();
+    try {
+      const client = track(new Client(server.url, { protocol: 3 }));
+      const pushes: RespValue[][] = [];
+      client.on('push', (message) => pushes.push(message));
+      await client.connect();
+      expect(await client.set('tracked', 'v1')).toBe('OK');
+      server.injectRaw(Buffer.from('>2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\ntracked\r\n'));
+      await eventually(() => pushes.length > 0, 'an invalidation push');
+      expect(pushes[0]).toEqual(['invalidate', ['tracked']]);
+      expect(await client.get('tracked')).toBe('v1');
+    } finally {
+      await server.stop();
+    }
   });
 });
 
@@ -144,5 +154,71 @@ describe('TLS', () => {
     const redis = await startRedis({ tls: true });
     const client = track(new Client(`rediss://127.0.0.1:${redis.port}`, { reconnect: false }));
     await expect(client.connect()).rejects.toThrow(/self[- ]signed|unable to (get|verify)/i);
+  });
+});
+
+describe('through twemproxy (nutcracker), which closes the connection on HELLO and SELECT', () => {
+  let redis: RedisProcess;
+  let proxy: TwemproxyProcess;
+  beforeAll(async () => {
+    redis = await startRedis();
+    proxy = await startTwemproxy(redis.port);
+  });
+  afterAll(async () => {
+    await stopAllTwemproxies();
+  });
+
+  test('with no options, SET and GET work through it', async () => {
+    const client = track(new Client(proxy.url));
+    await client.connect();
+    expect(await client.set('through:plain', 'v')).toBe('OK');
+    expect(await client.get('through:plain')).toBe('v');
+    expect(await redis.command('GET', 'through:plain')).toBe('v');
+  });
+
+  test('protocol 2 falls back to the RESP2 handshake and works', async () => {
+    const client = track(new Client(proxy.url, { protocol: 2 }));
+    const errors: Error[] = [];
+    client.on('error', (error) => errors.push(error));
+    await client.connect();
+    expect(await client.set('through:resp2', 'v2')).toBe('OK');
+    expect(await client.get('through:resp2')).toBe('v2');
+    expect(errors).toEqual([]);
+  });
+
+  test('protocol 3 fails with a HandshakeError naming HELLO 3; queued commands stay unsent', async () => {
+    const client = track(new Client(proxy.url, { protocol: 3, reconnect: { minDelay: 50, maxDelay: 100 } }));
+    const queued = client.get('through:queued');
+    const outcome = { settled: false, error: undefined as unknown };
+    queued.then(
+      () => (outcome.settled = true),
+      (error: unknown) => Object.assign(outcome, { settled: true, error }),
+    );
+    const failure = await client.connect().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(HandshakeError);
+    expect(failure).toMatchObject({ step: 'HELLO 3', sent: false });
+    expect((failure as Error).message).toMatch(/handshake failed at HELLO 3: .* closed the connection/);
+    expect(outcome.settled).toBe(false);
+    expect(client.stats().queued).toBe(1);
+    client.disconnect();
+    await eventually(() => outcome.settled, 'the queued GET to settle');
+    expect(outcome.error).toBeInstanceOf(ConnectionClosedError);
+  });
+
+  test('db 1 fails with a HandshakeError naming SELECT 1', async () => {
+    const client = track(new Client(proxy.url, { db: 1, reconnect: false }));
+    const queued = client.set('through:never', 'v').catch((error: unknown) => error);
+    const failure = await client.connect().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(HandshakeError);
+    expect(failure).toMatchObject({ step: 'SELECT 1', sent: false });
+    expect((failure as Error).message).toMatch(/handshake failed at SELECT 1/);
+    // With reconnect off the client ends: the SET is refused as never sent, not as an unknown outcome.
+    const refused = await queued;
+    expect(refused).not.toBeInstanceOf(ConnectionError);
+    expect(refused).toBeInstanceOf(ConnectionClosedError);
+    expect(await redis.command('EXISTS', 'through:never')).toBe(0);
   });
 });

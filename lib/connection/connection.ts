@@ -520,8 +520,25 @@ export class Connection implements ReplySink {
     });
     socket.on('close', () => {
       if (generation !== this.generation) return;
-      this.onSocketGone(this.handshake.running ? this.handshake.lost(socketError) : socketError);
+      if (!this.handshake.running) return this.onSocketGone(socketError);
+      const why = this.handshake.lost(socketError);
+      if (why === null) this.reopenWithoutHello();
+      else this.onSocketGone(why);
     });
+  }
+
+  /**
+   * A proxy closed the socket on HELLO 2 (twemproxy does): the next socket goes without HELLO, at
+   * once. Not a failed attempt: nothing but the handshake was written, callers and connect() wait on.
+   */
+  private reopenWithoutHello(): void {
+    this.socket = null;
+    this.writable = false;
+    const superseded = new ConnectionError(`${this.address} closed the connection on HELLO`, false);
+    this.rejectInflight(() => superseded);
+    this.emitClose();
+    // A 'close' listener may have ended the connection.
+    if (this.state === 'connecting') this.open();
   }
 
   /** A protocol error poisons the socket: nothing after it is decoded, and every pending command fails. */

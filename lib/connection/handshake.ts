@@ -51,18 +51,31 @@ export interface HandshakeHost {
   failed(error: Error): void;
 }
 
+interface WrittenStep {
+  readonly step: HandshakeStep;
+  /** Written behind a HELLO that was refused: its outcome no longer matters (it is sent again). */
+  superseded: boolean;
+}
+
 /**
  * Brings each fresh socket to ready within connectTimeout: writes the steps, matches their replies,
  * and says which step failed and why. One per connection; each socket is one attempt, from `begin()`
  * to `end()`, and replies to an earlier attempt's steps change nothing.
+ *
+ * With `protocol: 2`, a server or proxy that refuses HELLO (an error reply, or twemproxy closing the
+ * socket) gets the RESP2 handshake instead, as go-redis, Lettuce and Jedis do: HELLO 2 would only have
+ * authenticated and named the connection, which AUTH and CLIENT SETNAME do as well. The refusal is
+ * remembered, so later sockets go straight to RESP2. With `protocol: 3` there is no such fallback:
+ * the replies would not be what the caller asked for.
  */
 export class Handshake {
   /** Between `begin()` and `end()`: a socket is being prepared. */
   running = false;
+  private helloRefused = false;
   private connectTimer: NodeJS.Timeout | null = null;
   /** Counts attempts; a step's callbacks act only within the attempt that wrote it. */
   private epoch = 0;
-  private written: HandshakeStep[] = [];
+  private written: WrittenStep[] = [];
   private answered = 0;
 
   constructor(
@@ -81,7 +94,7 @@ export class Handshake {
 
   /** The socket connected: every step is written at once. */
   start(): void {
-    this.write(handshakeSteps(this.options));
+    this.write(handshakeSteps(this.options, !this.helloRefused));
   }
 
   /** The attempt is over, whatever its outcome. Idempotent. */
@@ -96,30 +109,49 @@ export class Handshake {
 
   /**
    * The socket closed or failed during the attempt, which ends. Returns why, for connect() and the
-   * events: nothing of a caller's had been written.
+   * events: a HandshakeError naming the step left unanswered, or the socket's own error when no step
+   * had been written yet (TCP or TLS failed). Returns null when HELLO 2 was left unanswered: the
+   * caller then opens a new socket at once, which goes without HELLO.
    */
-  lost(socketError: Error | null): Error {
+  lost(socketError: Error | null): Error | null {
+    const waiting = this.waitingFor();
     this.end();
-    return socketError ?? new ConnectionError(`${this.host.address} closed the connection`, false);
+    if (waiting === undefined) {
+      return socketError ?? new ConnectionError(`${this.host.address} closed the connection at once`, false);
+    }
+    if (waiting.command === 'HELLO' && this.options.protocol === 2) {
+      this.helloRefused = true;
+      return null;
+    }
+    const detail = socketError === null ? '' : ` (${socketError.message})`;
+    return new HandshakeError(
+      `handshake failed at ${waiting.label}: ${this.host.address} closed the connection before answering ${waiting.command}${detail}`,
+      { step: waiting.label, cause: socketError ?? undefined },
+    );
   }
 
-  /** The first written step whose reply has not come. */
+  /** The first written step whose reply still matters and has not come. */
   private waitingFor(): HandshakeStep | undefined {
-    return this.written[this.answered];
+    for (let i = this.answered; i < this.written.length; i++) {
+      const entry = this.written[i] as WrittenStep;
+      if (!entry.superseded) return entry.step;
+    }
+    return undefined;
   }
 
   private write(steps: readonly HandshakeStep[]): void {
     const epoch = this.epoch;
     for (const step of steps) {
-      this.written.push(step);
+      const entry: WrittenStep = { step, superseded: false };
+      this.written.push(entry);
       const command = new PendingCommand(
         step.command,
         CommandFlags.Internal,
         () => {
-          if (epoch === this.epoch) this.answer(step, null);
+          if (epoch === this.epoch) this.answer(entry, null);
         },
         (error: Error) => {
-          if (epoch === this.epoch) this.answer(step, error);
+          if (epoch === this.epoch) this.answer(entry, error);
         },
       );
       prepareCommand(command, step.args);
@@ -127,17 +159,28 @@ export class Handshake {
     }
   }
 
-  private answer(step: HandshakeStep, error: Error | null): void {
+  private answer(entry: WrittenStep, error: Error | null): void {
     this.answered++;
-    if (error !== null) {
+    if (error !== null && !entry.superseded) {
       // Anything but an error reply means the socket is already being replaced, for its own reason.
       if (!(error instanceof ReplyError)) return;
-      return this.host.failed(this.refusal(step, error));
+      if (entry.step.command === 'HELLO' && this.options.protocol === 2) return this.fallBackToResp2();
+      return this.host.failed(this.refusal(entry.step, error));
     }
     if (this.answered === this.written.length) {
       this.end();
       this.host.done();
     }
+  }
+
+  /** HELLO 2 was refused with an error reply: the RESP2 steps follow on the same socket. */
+  private fallBackToResp2(): void {
+    this.helloRefused = true;
+    // Steps pipelined behind HELLO ran unauthenticated, or not as asked: their replies are absorbed
+    // and the RESP2 steps repeat what they were to do.
+    for (let i = this.answered; i < this.written.length; i++)
+      (this.written[i] as WrittenStep).superseded = true;
+    this.write(handshakeSteps(this.options, false));
   }
 
   /**
@@ -149,7 +192,10 @@ export class Handshake {
     const said = password ? refusal.message.split(password).join('***') : refusal.message;
     const cause = new ReplyError(said);
     cause.command = step.command;
-    return new HandshakeError(`${step.command} was refused by ${this.host.address}: ${said}`, { cause });
+    return new HandshakeError(
+      `handshake failed at ${step.label}: ${step.command} was refused by ${this.host.address}: ${said}`,
+      { step: step.label, cause },
+    );
   }
 
   private readonly onConnectTimeout = (): void => {
