@@ -6,7 +6,13 @@ import { Client } from '../lib/client';
 import { Transaction } from '../lib/client/transaction';
 import { Cluster } from '../lib/cluster/cluster';
 import { CommandFlags } from '../lib/connection/pending-command';
-import { ConnectionClosedError, InvalidArgumentError, ReplicationError, ReplyError } from '../lib/errors';
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  QueueFullError,
+  ReplicationError,
+  ReplyError,
+} from '../lib/errors';
 import { freeLoopbackPort } from '../lib/testing/loopback';
 import type { RespValue } from '../lib/resp/types';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
@@ -17,10 +23,13 @@ let servers: RedisProcess[][];
 const clients: Client[] = [];
 const clusters: Cluster[] = [];
 
-function client(protocol?: 2 | 3): Client {
-  const made = new Client(redis.url, protocol === undefined ? {} : { protocol });
+function track(made: Client): Client {
   clients.push(made);
   return made;
+}
+
+function client(protocol?: 2 | 3): Client {
+  return track(new Client(redis.url, protocol === undefined ? {} : { protocol }));
 }
 
 beforeAll(async () => {
@@ -166,6 +175,18 @@ describe('Transaction on a Client', () => {
     const dropped = dropping.multi().set('close:d', '1').exec();
     dropping.disconnect();
     await expect(dropped).rejects.toBeInstanceOf(ConnectionClosedError);
+  });
+
+  test('a transaction the queue cannot take whole is refused whole: nothing is sent', async () => {
+    const c = track(new Client(redis.url, { maxPending: 4 }));
+    await c.ping();
+    const sent = c.stats().sent;
+    // MULTI, three commands and EXEC: five, past maxPending.
+    const exec = c.multi().set('whole:a', '1').set('whole:b', '2').set('whole:c', '3').exec();
+    await expect(exec).rejects.toBeInstanceOf(QueueFullError);
+    expect(c.stats().sent).toBe(sent);
+    expect(await c.exists('whole:a', 'whole:b', 'whole:c')).toBe(0);
+    expect(await c.multi().set('whole:a', '1').set('whole:b', '2').exec()).toEqual(['OK', 'OK']);
   });
 
   test('exec runs once', async () => {

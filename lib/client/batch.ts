@@ -1,17 +1,12 @@
-import type { Connection } from '../connection/connection';
-import type { CommandFlags } from '../connection/pending-command';
-import type { CommandArg, RespValue } from '../resp/types';
+import type { BatchCommand, Connection } from '../connection/connection';
+import type { RespValue } from '../resp/types';
 
-/** One command of a batch: its full argument list (name first) and how the connection treats it. */
-export interface BatchCommand {
-  readonly args: readonly CommandArg[];
-  readonly flags: CommandFlags;
-}
+export type { BatchCommand } from '../connection/connection';
 
 /**
- * Sends commands so they leave back to back, and settles with each one's reply or Error, in order;
- * never rejects. STAND-IN until Connection.sendBatch lands: it enqueues in one synchronous run, which
- * keeps them contiguous in the one write of a flush, but does not yet admit all or none.
+ * Sends commands that stand together (MULTI … EXEC) through Connection.sendBatch: all admitted or
+ * none, back to back in one write, one deadline, never resent alone. Settles with each one's reply or
+ * Error, in order; never rejects.
  */
 export function sendBatch(
   connection: Connection,
@@ -20,17 +15,10 @@ export function sendBatch(
   return new Promise((resolve) => {
     const outcomes = new Array<RespValue | Error>(commands.length);
     let remaining = commands.length;
-    const settle = (index: number, outcome: RespValue | Error): void => {
+    if (remaining === 0) return resolve(outcomes);
+    connection.sendBatch(commands, (index, outcome) => {
       outcomes[index] = outcome;
       if (--remaining === 0) resolve(outcomes);
-    };
-    commands.forEach(({ args, flags }, index) => {
-      connection.sendTo(
-        args,
-        flags,
-        (reply) => settle(index, reply),
-        (error) => settle(index, error),
-      );
     });
   });
 }
