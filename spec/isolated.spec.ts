@@ -115,6 +115,19 @@ describe('WATCH and transactions on an isolated connection', () => {
     });
   });
 
+  test('no heartbeat PING falls into a MULTI held open across an idle spell', async () => {
+    const c = client({ heartbeatInterval: 20 });
+    const replies = await c.isolated(async (conn) => {
+      await conn.call('MULTI');
+      // Idle for several heartbeat periods: the shared connection would PING meanwhile.
+      await sleep(150);
+      await conn.call('SET', 'idle:multi', 'queued');
+      return conn.call('EXEC');
+    });
+    expect(replies).toEqual(['OK']);
+    expect(await c.get('idle:multi')).toBe('queued');
+  });
+
   test('session commands stay refused even on an isolated connection', async () => {
     const c = client();
     await c.isolated(async (conn) => {
