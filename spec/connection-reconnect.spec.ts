@@ -157,6 +157,19 @@ describe('quit() before the server ever answered', () => {
     },
   );
 
+  test('quit() during a handshake that succeeds delivers what was accepted, then closes', async () => {
+    const server = await new ScriptedServer('answer').start();
+    const { connection, ...watched } = watch(server.port, { protocol: 3, connectTimeout: 5_000 });
+    const connected = outcome(connection.connect());
+    const accepted = outcome(connection.send(['SET', 'k', 'v'], CommandFlags.None));
+    const quit = outcome(connection.quit());
+    await eventually(() => quit.settled && accepted.settled && connected.settled, 'everything to settle');
+    expect(accepted.value).toBe('OK');
+    expect(connected.error).toBeInstanceOf(ConnectionClosedError);
+    expect(connection.status).toBe('closed');
+    expect(watched.ready).toBe(0);
+  });
+
   test('connectTimeout bounds an unanswered handshake even after quit() was called', async () => {
     const server = await new ScriptedServer('mute').start();
     const { connection } = watch(server.port, {

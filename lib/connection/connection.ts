@@ -294,22 +294,30 @@ export class Connection implements ReplySink {
   }
 
   /**
-   * Stops taking commands, lets every accepted one get its reply, then closes. A connection that is not
-   * ready owes no reply to anyone: it closes at once, rather than wait on a handshake the server may
-   * never answer.
+   * Stops taking commands, lets every accepted one get its reply, then closes.
+   *
+   * During the handshake, accepted commands still go out once it succeeds, but only as long as
+   * connectTimeout bounds the wait: quit() never waits on a server that has not answered beyond it.
+   * With connectTimeout off, or with no socket at all (idle, reconnecting), there is nothing to wait
+   * for that is sure to end: it closes at once and rejects what was queued.
    */
   quit(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
     const done = new Promise<void>((resolve) => this.quitWaiters.push(resolve));
     if (this.state === 'closing') return done;
-    const wasReady = this.state === 'ready';
+    const state = this.state;
     this.state = 'closing';
-    if (!wasReady) {
+    if (state !== 'ready' && (state !== 'connecting' || this.options.connectTimeout === 0)) {
       this.rejectQueued(() => new ConnectionClosedError(`quit() while not connected to ${this.address}`));
       this.finish();
       return done;
     }
     this.heartbeat.stop();
+    if (state === 'connecting') {
+      // The connection will never be ready for those who awaited connect().
+      const closing = new ConnectionClosedError(`quit() was called before ${this.address} was ready`);
+      for (const waiter of this.readyWaiters.splice(0)) waiter.reject(closing);
+    }
     const quit = new PendingCommand(
       'QUIT',
       CommandFlags.None,
@@ -469,6 +477,8 @@ export class Connection implements ReplySink {
   // ---- socket lifecycle ----
 
   private onHandshakeDone(): void {
+    // quit() during the handshake: what it accepted, QUIT last, goes out now; no 'ready'.
+    if (this.state === 'closing') return this.scheduleFlush();
     if (this.state !== 'connecting') return;
     if (this.everReady) this.counters.reconnects++;
     this.everReady = true;
@@ -522,8 +532,9 @@ export class Connection implements ReplySink {
       if (generation !== this.generation) return;
       if (!this.handshake.running) return this.onSocketGone(socketError);
       const why = this.handshake.lost(socketError);
-      if (why === null) this.reopenWithoutHello();
-      else this.onSocketGone(why);
+      if (why !== null) this.onSocketGone(why);
+      else if (this.state === 'connecting') this.reopenWithoutHello();
+      else this.onSocketGone(new ConnectionError(`${this.address} closed the connection on HELLO`, false));
     });
   }
 
