@@ -1,6 +1,74 @@
 export { Client, type ClientEvents, type ClientStats } from './client';
 export { Pipeline } from './pipeline';
+export { Transaction } from './client/transaction';
+export type { IsolatedConnection } from './client/isolated-connection';
+export type { PoolStats } from './client/pool';
 export { Script, type ScriptOptions } from './client/script';
+export type { ScanOptions, ElementScanOptions } from './client/scan';
+export type { ClientOptions, PoolOptions, ReconnectOptions } from './connection/options';
+export type { ReconnectingInfo, ConnectionState } from './connection/connection';
+export type { RedisKey } from './commands/api';
+export type { SetOptions, MsetEntries, FieldEntries, ScoreInput } from './commands/arguments';
+export type { ScriptCallParams } from './commands/script-calls';
+// The shapes command methods resolve to, so callers can name them.
+export type {
+  ScoredMember,
+  FieldMap,
+  FieldValue,
+  ScanPage,
+  KeyedElement,
+  KeyedElements,
+  KeyedScoredMember,
+  KeyedScoredMembers,
+  RankWithScore,
+  GeoCoordinates,
+  GeoSearchHit,
+  GeoWith,
+  LcsMatch,
+  LcsIndex,
+} from './commands/reply';
+export type {
+  StreamEntry,
+  DeletedStreamEntry,
+  StreamRead,
+  StreamInfo,
+  StreamInfoFull,
+  StreamGroupFull,
+  StreamConsumerFull,
+  StreamGroupInfo,
+  StreamConsumerInfo,
+  StreamPendingSummary,
+  StreamPendingEntry,
+  StreamAutoClaim,
+} from './commands/replies-streams';
+export type {
+  AclUser,
+  AclLogEntry,
+  CommandDescription,
+  KeySpecification,
+  CommandDoc,
+  CommandArgumentDoc,
+  KeyWithFlags,
+  LatencyLatest,
+  LatencySample,
+  LatencyHistogram,
+  SlowlogEntry,
+  MemoryStats,
+  ModuleInfo,
+  Role,
+  MasterRole,
+  ReplicaRole,
+  SentinelRole,
+} from './commands/replies-server';
+export type {
+  ClusterShardNode,
+  ClusterShard,
+  ClusterSlotsNode,
+  ClusterSlotRange,
+  ClusterNode,
+  ClusterLink,
+} from './commands/replies-cluster';
+export type { HelloReply, TrackingInfo } from './commands/replies-connection';
 export type {
   ScriptValue,
   FunctionLibrary,
@@ -9,14 +77,6 @@ export type {
   RunningFunction,
   EngineStats,
 } from './commands/script-replies';
-export type { ScriptCallParams } from './commands/script-calls';
-export type { ScanOptions, ElementScanOptions } from './client/scan';
-export { Transaction } from './client/transaction';
-export type { IsolatedConnection } from './client/isolated-connection';
-export type { PoolStats } from './client/pool';
-export type { ClientOptions, PoolOptions, ReconnectOptions } from './connection/options';
-export type { ReconnectingInfo, ConnectionState } from './connection/connection';
-export type { RedisKey, SetOptions, MsetEntries } from './commands/api';
 export type { RespValue, CommandArg, DecoderLimits } from './resp/types';
 export { RespDecoder, type ReplySink } from './resp/decoder';
 export { encodeCommand } from './resp/encoder';

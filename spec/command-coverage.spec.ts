@@ -4,6 +4,8 @@ import { COMMAND_NAMES, commandInfo } from '../lib/commands/command-table';
 import { definitionOf } from '../lib/commands/groups';
 import { methodNameOf, SURFACE_OWNED_METHODS } from '../lib/commands/method-names';
 import { InvalidArgumentError } from '../lib/errors';
+import { IsolatedConnection } from '../lib/client/isolated-connection';
+import { Transaction } from '../lib/client/transaction';
 import { Pipeline } from '../lib/pipeline';
 
 /** Every surface that carries the command methods, by the prototype its instances use. */
@@ -11,6 +13,8 @@ const SURFACES: [string, object][] = [
   ['Client', Client.prototype],
   ['Pipeline', Pipeline.prototype],
   ['Cluster', Cluster.prototype],
+  ['Transaction', Transaction.prototype],
+  ['IsolatedConnection', IsolatedConnection.prototype],
 ];
 
 describe('every command in the table is a method', () => {

@@ -127,7 +127,7 @@ export function sortedSetScan<S>(
 }
 
 /** One page: the cursor to send next ('0': the scan is over) and its raw items. */
-export interface ScanPage {
+export interface RawScanPage {
   cursor: string;
   items: RespValue[];
 }
@@ -140,7 +140,7 @@ export function sendPage<T>(
   return connection.sendCommand([...plan.head, cursor, ...plan.tail], plan.flags);
 }
 
-export function parsePage(reply: RespValue): ScanPage {
+export function parsePage(reply: RespValue): RawScanPage {
   if (!Array.isArray(reply) || reply.length !== 2) throw unexpected('a cursor and a page', reply);
   return { cursor: textOf(reply[0]), items: toArray(reply[1]) };
 }
