@@ -77,8 +77,9 @@ export type BatchSettle = (index: number, outcome: RespValue | Error) => void;
  * - the Heartbeat PINGs an idle connection, so a dead peer is noticed without traffic.
  *
  * States: idle → connecting (socket open, handshake running) → ready ⇄ reconnecting, and from any of
- * them closing → closed. Only a ready connection writes callers' commands; quit() waits for replies
- * only on a ready one. Every socket has a generation, and events of an earlier one are ignored.
+ * them closing → closed. Callers' commands are written only once the handshake is done, so a socket
+ * lost before the server answered never takes one with it. Every socket has a generation, and events
+ * of an earlier one are ignored.
  */
 export class Connection implements ReplySink {
   private state: ConnectionState = 'idle';
