@@ -1,0 +1,236 @@
+/**
+ * Command-surface bench: what the typed command layer costs, side by side in one run.
+ *
+ *   npx ts-node --transpile-only bench/commands.ts [--quick] [--base=REV] [--only=hot|peers] [--repeats=N]
+ *
+ * 1. The hot path against the previous commit: GET and SET of 100-byte values at 128 and 1,024 in
+ *    flight, respline at REV (default: the commit before the generated command layer) against the
+ *    working tree. REV's lib/ is checked out into .tmp/bench-base with `git worktree`.
+ * 2. Reply transforms against the peers at 128 in flight: HGETALL of a 100-field hash, ZRANGE
+ *    WITHSCORES of 100 members, and a 10-command MULTI, for respline, ioredis 6 and node-redis 6.
+ *
+ * Every cell runs in a fresh process (this file, forked with --cell), so no client's JIT or garbage
+ * touches another's figures; cells take turns, repeat by repeat, so drift hits every client alike.
+ * The depth is held by plain async loops (each loop awaits its command and issues the next), the
+ * cheapest driver, so the figures show the clients' own cost. One private redis-server on a free
+ * port, killed by pid on every way out.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Redis from 'ioredis6';
+import { createClient } from 'redis';
+import { Client } from '../lib/client';
+import { installCleanup, track } from './suite/processes';
+import { startRedisServer } from './suite/redis-server';
+
+const ROOT = join(__dirname, '..');
+const BASE_DIR = join(ROOT, '.tmp', 'bench-base');
+const DEFAULT_BASE = '917d540';
+const VALUE = 'v'.repeat(100);
+const KEYS = 1000;
+
+type Workload = 'get' | 'set' | 'hgetall' | 'zrange-withscores' | 'multi10';
+type Subject = 'respline' | 'respline-base' | 'ioredis' | 'node-redis';
+
+interface Cell {
+  subject: Subject;
+  workload: Workload;
+  depth: number;
+}
+
+type Op = (i: number) => Promise<unknown>;
+
+interface Opened {
+  op: Op;
+  close(): Promise<void>;
+}
+
+async function openSubject(subject: Subject, workload: Workload, url: string): Promise<Opened> {
+  if (subject === 'respline' || subject === 'respline-base') {
+    const dir = subject === 'respline' ? ROOT : BASE_DIR;
+    // The base commit's Client is loaded from its own checkout; its type is the working tree's.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(join(dir, 'lib', 'client')) as { Client: typeof Client };
+    const client = new loaded.Client(url);
+    await client.connect();
+    return { op: resplineOp(client, workload), close: () => client.quit() };
+  }
+  if (subject === 'ioredis') {
+    const client = new Redis(url, { lazyConnect: true });
+    await client.connect();
+    const ops: Record<Workload, Op> = {
+      get: (i) => client.get(`key:${i % KEYS}`),
+      set: (i) => client.set(`key:${i % KEYS}`, VALUE),
+      hgetall: () => client.hgetall('hash:100'),
+      'zrange-withscores': () => client.zrange('zset:100', 0, '-1', 'WITHSCORES'),
+      multi10: (i) => {
+        const multi = client.multi();
+        for (let j = 0; j < 5; j++) multi.incr(`counter:${j}`).get(`key:${(i + j) % KEYS}`);
+        return multi.exec();
+      },
+    };
+    return { op: ops[workload], close: async () => void (await client.quit()) };
+  }
+  const client = createClient({ url });
+  client.on('error', (error: unknown) => process.stderr.write(`node-redis: ${String(error)}\n`));
+  await client.connect();
+  const ops: Record<Workload, Op> = {
+    get: (i) => client.get(`key:${i % KEYS}`),
+    set: (i) => client.set(`key:${i % KEYS}`, VALUE),
+    hgetall: () => client.hGetAll('hash:100'),
+    'zrange-withscores': () => client.zRangeWithScores('zset:100', 0, -1),
+    multi10: (i) => {
+      const multi = client.multi();
+      for (let j = 0; j < 5; j++) multi.incr(`counter:${j}`).get(`key:${(i + j) % KEYS}`);
+      return multi.exec();
+    },
+  };
+  return { op: ops[workload], close: async () => void (await client.close()) };
+}
+
+function resplineOp(client: Client, workload: Workload): Op {
+  switch (workload) {
+    case 'get':
+      return (i) => client.get(`key:${i % KEYS}`);
+    case 'set':
+      return (i) => client.set(`key:${i % KEYS}`, VALUE);
+    case 'hgetall':
+      return () => client.hgetall('hash:100');
+    case 'zrange-withscores':
+      return () => client.zrange('zset:100', 0, -1, 'WITHSCORES');
+    case 'multi10':
+      return (i) => {
+        const multi = client.multi();
+        for (let j = 0; j < 5; j++) multi.incr(`counter:${j}`).get(`key:${(i + j) % KEYS}`);
+        return multi.exec();
+      };
+  }
+}
+
+/** Keeps `depth` commands in flight with plain async loops; counts completions in the window. */
+async function measure(op: Op, depth: number, warmupMs: number, windowMs: number): Promise<number> {
+  let next = 0;
+  let counting = false;
+  let completed = 0;
+  let stopAt = Infinity;
+  const loop = async (): Promise<void> => {
+    while (performance.now() < stopAt) {
+      await op(next++);
+      if (counting) completed++;
+    }
+  };
+  const started = performance.now();
+  stopAt = started + warmupMs + windowMs;
+  const loops = Array.from({ length: depth }, loop);
+  await new Promise((resolve) => setTimeout(resolve, warmupMs));
+  counting = true;
+  const windowStart = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  counting = false;
+  const elapsed = performance.now() - windowStart;
+  await Promise.all(loops);
+  return (completed / elapsed) * 1000;
+}
+
+async function runCell(): Promise<void> {
+  const cell = JSON.parse(process.env.BENCH_CELL ?? '{}') as Cell & {
+    url: string;
+    warmupMs: number;
+    windowMs: number;
+  };
+  const opened = await openSubject(cell.subject, cell.workload, cell.url);
+  const opsPerSec = await measure(opened.op, cell.depth, cell.warmupMs, cell.windowMs);
+  await opened.close();
+  process.send?.({ opsPerSec });
+}
+
+function forkCell(cell: Cell, url: string, warmupMs: number, windowMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = track(
+      fork(__filename, ['--cell'], {
+        execArgv: ['-r', 'ts-node/register/transpile-only'],
+        env: { ...process.env, BENCH_CELL: JSON.stringify({ ...cell, url, warmupMs, windowMs }) },
+      }),
+    );
+    let result: number | null = null;
+    child.on('message', (message: { opsPerSec: number }) => (result = message.opsPerSec));
+    child.on('exit', (code) =>
+      result === null
+        ? reject(new Error(`cell ${JSON.stringify(cell)} exited with ${code}`))
+        : resolve(result),
+    );
+  });
+}
+
+function prepareBase(rev: string): void {
+  if (existsSync(BASE_DIR)) execFileSync('git', ['worktree', 'remove', '--force', BASE_DIR], { cwd: ROOT });
+  execFileSync('git', ['worktree', 'add', '--detach', BASE_DIR, rev], { cwd: ROOT, stdio: 'ignore' });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const base = argv.find((arg) => arg.startsWith('--base='))?.slice('--base='.length) ?? DEFAULT_BASE;
+  const repeats = Number(
+    argv.find((arg) => arg.startsWith('--repeats='))?.slice('--repeats='.length) ?? (quick ? 1 : 3),
+  );
+  const warmupMs = quick ? 300 : 500;
+  const windowMs = quick ? 700 : 2000;
+  installCleanup(() => undefined);
+  prepareBase(base);
+  const server = await startRedisServer();
+  try {
+    const seed = new Client(server.url);
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) fields[`field:${i}`] = `value-${i}-${'x'.repeat(20)}`;
+    await seed.call('HSET', 'hash:100', ...Object.entries(fields).flat());
+    for (let i = 0; i < 100; i++) await seed.call('ZADD', 'zset:100', i + 0.5, `member:${i}`);
+    for (let i = 0; i < KEYS; i++) void seed.set(`key:${i}`, VALUE);
+    await seed.quit();
+
+    const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+    const cells: Cell[] = [];
+    if (only !== 'peers')
+      for (const workload of ['get', 'set'] as const)
+        for (const depth of [128, 1024])
+          for (const subject of ['respline-base', 'respline'] as const)
+            cells.push({ subject, workload, depth });
+    if (only !== 'hot')
+      for (const workload of ['hgetall', 'zrange-withscores', 'multi10'] as const)
+        for (const subject of ['respline', 'ioredis', 'node-redis'] as const)
+          cells.push({ subject, workload, depth: 128 });
+
+    const samples = new Map<string, number[]>();
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      for (const cell of cells) {
+        const key = `${cell.workload}@${cell.depth} ${cell.subject}`;
+        const opsPerSec = await forkCell(cell, server.url, warmupMs, windowMs);
+        samples.set(key, [...(samples.get(key) ?? []), opsPerSec]);
+        console.log(`${key}: ${Math.round(opsPerSec).toLocaleString('en-US')} ops/s`);
+      }
+    }
+    console.log(`\nmedian of ${repeats} (base ${base}, ${windowMs} ms windows, async loops):`);
+    for (const [key, values] of samples) {
+      const sorted = [...values].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)];
+      console.log(
+        `| ${key} | ${Math.round(median).toLocaleString('en-US')} | ${Math.round(sorted[0]).toLocaleString('en-US')}–${Math.round(sorted[sorted.length - 1]).toLocaleString('en-US')} |`,
+      );
+    }
+  } finally {
+    await server.stop();
+    execFileSync('git', ['worktree', 'remove', '--force', BASE_DIR], { cwd: ROOT });
+  }
+}
+
+if (process.argv.includes('--cell')) {
+  runCell().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
