@@ -13,6 +13,11 @@ export const CommandFlags = {
    * caller's timeout, and its failure is reported by whoever sent it.
    */
   Internal: 4,
+  /**
+   * May keep the server from answering on its connection until its own timeout (BLPOP, XREAD BLOCK…).
+   * The connection does nothing with it; a Client sends such a command on a connection of its own.
+   */
+  Blocking: 8,
 } as const;
 export type CommandFlags = number;
 
