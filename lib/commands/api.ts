@@ -2,7 +2,8 @@ import { CommandFlags } from '../connection/pending-command';
 import { InvalidArgumentError } from '../errors';
 import type { CommandArg, RespValue } from '../resp/types';
 import type { ApiMode, Returns } from './api-types';
-import { isReadOnly } from './command-table';
+import { isBlockingCommand } from './blocking';
+import { commandInfo } from './command-table';
 import { StateChange, stateChangeRefusal } from './connection-state';
 import type { CommandDef } from './define';
 import { CommandMethods } from './generated/command-methods';
@@ -88,7 +89,13 @@ function tooFewArguments(def: CommandDef<unknown, unknown>, given: number): Inva
   );
 }
 
-/** Read-only commands may be resent once after a lost connection; everything else never is. */
+/**
+ * Read-only commands may be resent once after a lost connection; everything else never is. Blocking
+ * commands are marked so a Client runs them on a connection of their own. One table lookup.
+ */
 export function flagsOf(command: string): CommandFlags {
-  return typeof command === 'string' && isReadOnly(command) ? CommandFlags.ReadOnly : CommandFlags.None;
+  if (typeof command !== 'string') return CommandFlags.None;
+  const info = commandInfo(command);
+  const readOnly = info?.readonly === true ? CommandFlags.ReadOnly : CommandFlags.None;
+  return isBlockingCommand(command, info) ? readOnly | CommandFlags.Blocking : readOnly;
 }

@@ -25,6 +25,11 @@ export class Watchdog {
   progressAt = 0;
   /** Commands that timed out, for stats(). */
   timeouts = 0;
+  /**
+   * Until when (epoch ms; Infinity: until answered) a blocking command may legitimately keep the
+   * server silent: the stall clock runs only from then. 0 when no blocking command is in flight.
+   */
+  quietUntil = 0;
   private timer: NodeJS.Timeout | null = null;
   /** When the armed timer fires. */
   private at = 0;
@@ -112,7 +117,7 @@ export class Watchdog {
     const firstQueued = queue.head;
     if (firstQueued !== null && firstQueued.deadline > 0) wake = Math.min(wake, firstQueued.deadline);
     if (inflight.length > 0 && this.stallTimeout > 0)
-      wake = Math.min(wake, this.progressAt + this.stallTimeout);
+      wake = Math.min(wake, Math.max(this.progressAt, this.quietUntil) + this.stallTimeout);
     return wake === Infinity ? 0 : wake;
   }
 
@@ -168,7 +173,7 @@ export class Watchdog {
 
   private checkStall(now: number): void {
     if (this.inflight.length === 0 || this.stallTimeout === 0) return;
-    if (now - this.progressAt < this.stallTimeout) return;
+    if (now - Math.max(this.progressAt, this.quietUntil) < this.stallTimeout) return;
     this.host.stalled(
       new ConnectionError(
         `${this.address} sent nothing for stallTimeout (${this.stallTimeout} ms) while replies were owed`,
