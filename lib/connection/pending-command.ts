@@ -18,6 +18,11 @@ export const CommandFlags = {
    * The connection does nothing with it; a Client sends such a command on a connection of its own.
    */
   Blocking: 8,
+  /**
+   * The connection does nothing with it either: a read a Client with a client-side cache may answer
+   * from memory (set by the command definitions, lib/commands/define.ts).
+   */
+  Cacheable: 16,
 } as const;
 export type CommandFlags = number;
 

@@ -1,5 +1,5 @@
 import { CommandFlags } from '../../connection/pending-command';
-import { defineGroup, type CommandDef } from '../define';
+import { cacheable, defineGroup, type CommandDef } from '../define';
 import * as r from '../replies';
 import * as g from '../replies-generic';
 import { container } from '../container';
@@ -9,7 +9,7 @@ const defs = defineGroup('generic', {
   COPY: r.integer,
   DEL: r.integer,
   DUMP: g.dumped,
-  EXISTS: r.integer,
+  EXISTS: cacheable(r.integer),
   EXPIRE: r.integer,
   EXPIREAT: r.integer,
   EXPIRETIME: r.integer,
@@ -37,7 +37,7 @@ const defs = defineGroup('generic', {
   SORT_RO: r.nullableList,
   TOUCH: r.integer,
   TTL: r.integer,
-  TYPE: r.status,
+  TYPE: cacheable(r.status),
   UNLINK: r.integer,
   WAIT: r.integer,
 });

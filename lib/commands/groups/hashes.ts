@@ -1,4 +1,4 @@
-import { defineGroup } from '../define';
+import { cacheable, defineGroup } from '../define';
 import type { RedisKey } from '../api-types';
 import { pairsArgs, type FieldEntries } from '../arguments';
 import * as r from '../replies';
@@ -7,15 +7,15 @@ import type { CommandArg } from '../../resp/types';
 /** The hash commands: how each reply is shaped, and friendlier argument forms where there are any. */
 export const hashes = defineGroup('hash', {
   HDEL: r.integer,
-  HEXISTS: r.integer,
-  HGET: r.bulk,
-  HGETALL: r.fieldMap,
+  HEXISTS: cacheable(r.integer),
+  HGET: cacheable(r.bulk),
+  HGETALL: cacheable(r.fieldMap),
   HINCRBY: r.integer,
   // A bulk string under both protocols, kept as text for the reason INCRBYFLOAT is (strings.ts).
   HINCRBYFLOAT: r.text,
-  HKEYS: r.list,
-  HLEN: r.integer,
-  HMGET: r.nullableList,
+  HKEYS: cacheable(r.list),
+  HLEN: cacheable(r.integer),
+  HMGET: cacheable(r.nullableList),
   HMSET: {
     reply: r.ok,
     build: (key: RedisKey, ...pairs: [entries: FieldEntries] | CommandArg[]) =>
@@ -30,6 +30,6 @@ export const hashes = defineGroup('hash', {
       pairsArgs(['HSET', key], pairs),
   },
   HSETNX: r.integer,
-  HSTRLEN: r.integer,
-  HVALS: r.list,
+  HSTRLEN: cacheable(r.integer),
+  HVALS: cacheable(r.list),
 });

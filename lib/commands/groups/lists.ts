@@ -1,4 +1,4 @@
-import { defineGroup } from '../define';
+import { cacheable, defineGroup } from '../define';
 import * as r from '../replies';
 
 /** The list commands: how each reply is shaped, and friendlier argument forms where there are any. */
@@ -8,16 +8,16 @@ export const lists = defineGroup('list', {
   BLPOP: r.keyedElement,
   BRPOP: r.keyedElement,
   BRPOPLPUSH: r.bulk,
-  LINDEX: r.bulk,
+  LINDEX: cacheable(r.bulk),
   LINSERT: r.integer,
-  LLEN: r.integer,
+  LLEN: cacheable(r.integer),
   LMOVE: r.bulk,
   LMPOP: r.keyedElements,
   LPOP: r.popped,
   LPOS: r.positions,
   LPUSH: r.integer,
   LPUSHX: r.integer,
-  LRANGE: r.list,
+  LRANGE: cacheable(r.list),
   LREM: r.integer,
   LSET: r.ok,
   LTRIM: r.ok,

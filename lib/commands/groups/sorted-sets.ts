@@ -1,4 +1,4 @@
-import { defineGroup } from '../define';
+import { cacheable, defineGroup } from '../define';
 import { zaddArgs } from '../arguments';
 import * as r from '../replies';
 
@@ -9,8 +9,8 @@ export const sortedSets = defineGroup('sorted-set', {
   BZPOPMIN: r.keyedScoredMember,
   // An integer, or with INCR the new score (nil when NX/XX/GT/LT stopped it).
   ZADD: { reply: r.nullableScore, build: zaddArgs },
-  ZCARD: r.integer,
-  ZCOUNT: r.integer,
+  ZCARD: cacheable(r.integer),
+  ZCOUNT: cacheable(r.integer),
   ZDIFF: r.combinedMembers,
   ZDIFFSTORE: r.integer,
   ZINCRBY: r.score,
@@ -19,15 +19,15 @@ export const sortedSets = defineGroup('sorted-set', {
   ZINTERSTORE: r.integer,
   ZLEXCOUNT: r.integer,
   ZMPOP: r.keyedScoredMembers,
-  ZMSCORE: r.nullableScores,
+  ZMSCORE: cacheable(r.nullableScores),
   ZPOPMAX: r.scoredMembers,
   ZPOPMIN: r.scoredMembers,
   ZRANDMEMBER: r.randomMembers,
-  ZRANGE: r.rangeMembers,
+  ZRANGE: cacheable(r.rangeMembers),
   ZRANGEBYLEX: r.list,
   ZRANGEBYSCORE: r.rangeMembers,
   ZRANGESTORE: r.integer,
-  ZRANK: r.rank,
+  ZRANK: cacheable(r.rank),
   ZREM: r.integer,
   ZREMRANGEBYLEX: r.integer,
   ZREMRANGEBYRANK: r.integer,
@@ -35,9 +35,9 @@ export const sortedSets = defineGroup('sorted-set', {
   ZREVRANGE: r.rangeMembers,
   ZREVRANGEBYLEX: r.list,
   ZREVRANGEBYSCORE: r.rangeMembers,
-  ZREVRANK: r.rank,
+  ZREVRANK: cacheable(r.rank),
   ZSCAN: r.scanScored,
-  ZSCORE: r.nullableScore,
+  ZSCORE: cacheable(r.nullableScore),
   ZUNION: r.combinedMembers,
   ZUNIONSTORE: r.integer,
 });

@@ -1,4 +1,4 @@
-import { defineGroup } from '../define';
+import { cacheable, defineGroup } from '../define';
 import type { RedisKey } from '../api-types';
 import { keysArgs, pairsArgs, setArgs, type MsetEntries } from '../arguments';
 import * as r from '../replies';
@@ -9,10 +9,10 @@ export const strings = defineGroup('string', {
   APPEND: r.integer,
   DECR: r.integer,
   DECRBY: r.integer,
-  GET: r.bulk,
+  GET: cacheable(r.bulk),
   GETDEL: r.bulk,
   GETEX: r.bulk,
-  GETRANGE: r.text,
+  GETRANGE: cacheable(r.text),
   GETSET: r.bulk,
   INCR: r.integer,
   INCRBY: r.integer,
@@ -40,6 +40,6 @@ export const strings = defineGroup('string', {
   SETEX: r.ok,
   SETNX: r.integer,
   SETRANGE: r.integer,
-  STRLEN: r.integer,
+  STRLEN: cacheable(r.integer),
   SUBSTR: r.text,
 });
