@@ -100,3 +100,14 @@ export class ReplicationError extends ResplineError {
     super(message);
   }
 }
+
+/**
+ * Finding the server through Redis Sentinel failed: no sentinel answered, none knows the master's
+ * name, none lists a healthy replica, or the server they named has another role (ROLE). A kind of
+ * ConnectionError: nothing was sent (`sent` is false), and the client keeps asking while it reconnects.
+ */
+export class SentinelError extends ConnectionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, false, options);
+  }
+}

@@ -20,6 +20,12 @@ import type { ResolvedOptions } from './options';
 import { CommandFlags, PendingCommand, prepareCommand, type Settle } from './pending-command';
 import { Watchdog, type WatchdogHost } from './watchdog';
 
+/**
+ * TCP keepalive's first probe on a socket that carries a blocked command: no PING can pass the command
+ * and the server may rightly say nothing for long, so the kernel's probes are what notice a dead peer.
+ */
+const BLOCKED_KEEPALIVE_DELAY_MS = 5_000;
+
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
 export interface ReconnectingInfo {
@@ -36,6 +42,8 @@ export interface ConnectionListener {
   onClose(): void;
   onEnd(): void;
   onPush(message: RespValue[]): void;
+  /** Every error reply, after its command was rejected: a Sentinel client watches for READONLY. */
+  onReplyError?(error: ReplyError): void;
 }
 
 export interface ConnectionStats {
@@ -104,15 +112,25 @@ export class Connection implements ReplySink {
   private quitWaiters: (() => void)[] = [];
   /** A socket was opened and its 'close' has not been told yet. */
   private closeOwed = false;
+  /** The address resolver is running for the current attempt: there is no socket yet. */
+  private resolving = false;
   private readonly counters = { sent: 0, replies: 0, reconnects: 0 };
   readonly address: string;
 
+  /**
+   * `frames` puts the connection in a reply mode where not every frame answers a command (subscriber,
+   * MONITOR): it is given this connection's own sink and returns the one the decoder feeds, which
+   * passes replies on and keeps the rest. The shared connection has none: its decoder feeds it directly.
+   */
   constructor(
     private readonly options: ResolvedOptions,
     private readonly listener: ConnectionListener,
+    frames?: (connection: ReplySink) => ReplySink,
   ) {
-    this.decoder = new RespDecoder(this, options.limits);
-    this.address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+    this.decoder = new RespDecoder(frames === undefined ? this : frames(this), options.limits);
+    this.address =
+      options.addressResolver?.label ??
+      `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
     // The helpers reach the connection only through these: none of it is public.
     const watchdogHost: WatchdogHost = {
       dequeued: (command) => {
@@ -174,6 +192,31 @@ export class Connection implements ReplySink {
     const promise = command.promise();
     this.submit(command);
     return promise;
+  }
+
+  /**
+   * Sends a command that may keep the server silent on this socket for `blockMs` (0: until it is
+   * served), as BLPOP or XREAD BLOCK do; meant for a dedicated connection with nothing else in flight.
+   * - Its deadline is `blockMs` + commandTimeout, none when either is 0.
+   * - The stall detector lets the server stay silent for `blockMs` (for good when 0); TCP keepalive,
+   *   set to probe soon, is what notices a dead peer meanwhile, since no PING can pass a blocked command.
+   * - It is never resent, even if read-only: its connection is meant to be closed, not reused, after a loss.
+   */
+  sendBlocking(args: readonly CommandArg[], flags: CommandFlags, blockMs: number): Promise<RespValue> {
+    const command = new PendingCommand(args[0] as string, flags & ~CommandFlags.ReadOnly);
+    const refusal = this.admit(command, args);
+    if (refusal !== null) return Promise.reject(refusal);
+    const now = Date.now();
+    const bounded = blockMs > 0 && this.options.commandTimeout > 0;
+    command.deadline = bounded ? now + blockMs + this.options.commandTimeout : Infinity;
+    const watchdog = this.watchdog;
+    watchdog.quietUntil = blockMs > 0 ? now + blockMs : Infinity;
+    this.socket?.setKeepAlive(true, BLOCKED_KEEPALIVE_DELAY_MS);
+    const promise = command.promise();
+    this.submit(command);
+    return promise.finally(() => {
+      watchdog.quietUntil = 0;
+    });
   }
 
   /**
@@ -362,6 +405,7 @@ export class Connection implements ReplySink {
       if (value instanceof ReplyError) {
         value.command = command.name;
         command.reject(value);
+        this.listener.onReplyError?.(value);
       } else {
         command.resolve(value);
       }
@@ -492,20 +536,47 @@ export class Connection implements ReplySink {
     this.scheduleFlush();
   }
 
+  /**
+   * Replaces the socket now, as if it had been lost: what is in flight fails as it would (a read is
+   * resent once), what is queued waits for the next socket, whose address is resolved again. For a
+   * server known to be the wrong one (a demoted master); does nothing without a socket.
+   */
+  reconnect(reason: Error): void {
+    if (this.state === 'ready' || this.state === 'connecting') this.dropSocket(reason);
+  }
+
   private open(): void {
     const generation = ++this.generation;
     this.state = 'connecting';
     this.writable = false;
-    this.closeOwed = true;
     this.decoder.reset();
-    const { host, port } = this.options;
+    const resolver = this.options.addressResolver;
+    if (resolver === undefined) return this.openSocket(generation, this.options.host, this.options.port);
+    // connectTimeout covers finding the address too; a failure to find it is a failed attempt.
+    this.handshake.begin();
+    this.resolving = true;
+    resolver.resolve().then(
+      ({ host, port }) => {
+        if (generation !== this.generation) return;
+        this.resolving = false;
+        this.openSocket(generation, host, port);
+      },
+      (error: unknown) => {
+        if (generation !== this.generation) return;
+        this.dropSocket(error instanceof Error ? error : new ConnectionError(String(error), false));
+      },
+    );
+  }
+
+  private openSocket(generation: number, host: string, port: number): void {
+    this.closeOwed = true;
     const socket: Socket = this.options.tls
       ? tls.connect({ servername: net.isIP(host) === 0 ? host : undefined, ...this.options.tls, host, port })
       : net.connect({ host, port });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
-    this.handshake.begin();
+    if (!this.handshake.running) this.handshake.begin();
     let socketError: Error | null = null;
     socket.once(this.options.tls ? 'secureConnect' : 'connect', () => {
       if (generation !== this.generation) return;
@@ -565,9 +636,10 @@ export class Connection implements ReplySink {
    */
   private dropSocket(reason: Error): void {
     const socket = this.socket;
-    if (socket === null) return;
+    if (socket === null && !this.resolving) return;
     this.generation++;
-    socket.destroy();
+    this.resolving = false;
+    socket?.destroy();
     this.onSocketGone(reason);
   }
 
@@ -672,6 +744,7 @@ export class Connection implements ReplySink {
   private finish(): void {
     const wasClosed = this.state === 'closed';
     this.state = 'closed';
+    this.resolving = false;
     this.watchdog.stop();
     this.handshake.end();
     this.heartbeat.stop();

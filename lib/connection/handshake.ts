@@ -1,5 +1,5 @@
 import { ConnectionError, HandshakeError, ReplyError } from '../errors';
-import type { CommandArg } from '../resp/types';
+import type { CommandArg, RespValue } from '../resp/types';
 import type { ResolvedOptions } from './options';
 import { CommandFlags, PendingCommand, prepareCommand } from './pending-command';
 
@@ -10,6 +10,8 @@ export interface HandshakeStep {
   /** The command as a server's refusal would name it: `HELLO`, `AUTH`, `SELECT`, `CLIENT SETNAME`. */
   readonly command: string;
   readonly args: readonly CommandArg[];
+  /** Why the reply disqualifies the server (options.readyCheck), or null. */
+  readonly verify?: (reply: RespValue) => Error | null;
 }
 
 /**
@@ -35,6 +37,17 @@ export function handshakeSteps(options: ResolvedOptions, withHello = true): Hand
   if (db !== 0) steps.push({ label: `SELECT ${db}`, command: 'SELECT', args: ['SELECT', db] });
   if (!hello && name !== undefined) {
     steps.push({ label: 'CLIENT SETNAME', command: 'CLIENT SETNAME', args: ['CLIENT', 'SETNAME', name] });
+  }
+  // A cluster replica forgets READONLY with its socket, so every fresh socket asks again.
+  if (options.readOnly) steps.push({ label: 'READONLY', command: 'READONLY', args: ['READONLY'] });
+  // Tracking belongs to the socket: each fresh one asks again, before any caller's read goes out.
+  if (options.tracking) {
+    steps.push({ label: 'CLIENT TRACKING', command: 'CLIENT TRACKING', args: ['CLIENT', 'TRACKING', 'ON'] });
+  }
+  // Last, once authenticated: a server of the wrong kind (a replica for a master) fails the attempt.
+  const check = options.readyCheck;
+  if (check !== undefined) {
+    steps.push({ label: check.label, command: check.label, args: check.args, verify: check.verify });
   }
   if (steps.length === 0) steps.push({ label: 'PING', command: 'PING', args: ['PING'] });
   return steps;
@@ -147,8 +160,11 @@ export class Handshake {
       const command = new PendingCommand(
         step.command,
         CommandFlags.Internal,
-        () => {
-          if (epoch === this.epoch) this.answer(entry, null);
+        (reply: RespValue) => {
+          if (epoch !== this.epoch) return;
+          const refusal = entry.superseded ? null : (step.verify?.(reply) ?? null);
+          if (refusal !== null) return this.host.failed(refusal);
+          this.answer(entry, null);
         },
         (error: Error) => {
           if (epoch === this.epoch) this.answer(entry, error);

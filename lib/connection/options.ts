@@ -1,6 +1,6 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { InvalidArgumentError } from '../errors';
-import { DEFAULT_DECODER_LIMITS, type DecoderLimits } from '../resp/types';
+import { DEFAULT_DECODER_LIMITS, type CommandArg, type DecoderLimits, type RespValue } from '../resp/types';
 
 export interface ReconnectOptions {
   /** First delay before reconnecting, in ms. */
@@ -17,6 +17,38 @@ export interface PoolOptions {
   max?: number;
   /** An unused pooled connection closes after this many ms. 0 keeps it open. */
   idleTimeout?: number;
+}
+
+/** Client-side caching (RESP3 only): reads of one key answered from memory, kept true by CLIENT TRACKING. */
+export interface CacheOptions {
+  /** Most entries kept; the least recently used goes first. */
+  maxEntries: number;
+  /** Most bytes of keys and values kept, approximately; 64 MiB by default. */
+  maxBytes?: number;
+  /** An entry older than this many ms is not served; no limit by default. */
+  maxAgeMs?: number;
+}
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+/** Where the server is, asked again before every socket (Sentinel discovery). */
+export interface AddressResolver {
+  /** Names the server in messages, since its address may change: `"mymaster" (through Sentinel)`. */
+  readonly label: string;
+  /** A rejection fails the attempt, which is retried with backoff like any other. */
+  resolve(): Promise<ServerAddress>;
+}
+
+/** A command sent as the handshake's last step, whose reply must qualify the server (ROLE). */
+export interface ReadyCheck {
+  /** How errors name the step; the arguments are never shown. */
+  readonly label: string;
+  readonly args: readonly CommandArg[];
+  /** Why the reply disqualifies the server, or null. Must not throw. */
+  verify(reply: RespValue): Error | null;
 }
 
 export interface ClientOptions {
@@ -52,6 +84,28 @@ export interface ClientOptions {
   limits?: Partial<DecoderLimits>;
   /** Dedicated connections for isolated(): `{ max: 16, idleTimeout: 30_000 }` by default. */
   pool?: PoolOptions;
+  /**
+   * Redis Sentinel URLs (redis://[user:pass@]host[:26379]): the server is the one they name for
+   * `masterName`, found again on every reconnect and followed through failovers. No URL is then given.
+   */
+  sentinels?: string[];
+  /** The name the sentinels monitor the master under (`sentinel monitor <name> …`). */
+  masterName?: string;
+  /** 'master' (default) or 'replica': a healthy replica the sentinels list, for reads. */
+  role?: 'master' | 'replica';
+  /** The sentinels' credentials, separate from the data servers' `username` / `password`. */
+  sentinelUsername?: string;
+  sentinelPassword?: string;
+  /**
+   * Client-side caching of single-key reads, kept true by CLIENT TRACKING invalidations. Needs
+   * `protocol: 3`: the invalidations arrive as push frames on the connection the reads use.
+   */
+  cache?: CacheOptions;
+  /**
+   * Sends READONLY on every new socket, so a Redis Cluster replica serves reads of its slots. Only
+   * for cluster nodes: a server without cluster support refuses it, and connect() fails.
+   */
+  readOnly?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -74,6 +128,13 @@ export interface ResolvedOptions {
   tls: TlsConnectionOptions | undefined;
   limits: DecoderLimits;
   pool: Required<PoolOptions>;
+  /** Finds the server before every socket, within connectTimeout; when set, `host` and `port` are not used. */
+  addressResolver?: AddressResolver;
+  /** Sent last in every handshake: a reply it refuses fails the attempt. */
+  readyCheck?: ReadyCheck;
+  /** Sends CLIENT TRACKING ON on every new socket: the client-side cache needs it. */
+  tracking: boolean;
+  readOnly: boolean;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -92,6 +153,9 @@ export const DEFAULTS = Object.freeze({
 
 /** Merges a redis:// or rediss:// URL with explicit options; explicit options win. */
 export function resolveOptions(url: string | undefined, options: ClientOptions = {}): ResolvedOptions {
+  if (url !== undefined && options.sentinels !== undefined) {
+    throw new InvalidArgumentError('a Client given sentinels takes no URL: the sentinels name the server');
+  }
   const fromUrl = url === undefined ? undefined : parseRedisUrl(url);
   const reconnect =
     options.reconnect === false
@@ -138,6 +202,8 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
       max: positiveInteger('pool.max', options.pool?.max ?? DEFAULTS.poolMax),
       idleTimeout: nonNegative('pool.idleTimeout', options.pool?.idleTimeout ?? DEFAULTS.poolIdleTimeout),
     },
+    tracking: options.cache !== undefined,
+    readOnly: options.readOnly === true,
   };
   // Not enumerable, so logging, inspecting or serialising the options never shows it.
   Object.defineProperty(resolved, 'password', {
