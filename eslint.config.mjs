@@ -51,4 +51,10 @@ export default tseslint.config(
   layer(['lib/commands/**/*.ts'], ABOVE.commands),
   layer(['lib/client.ts', 'lib/pipeline.ts', 'lib/client/**/*.ts'], ABOVE.client),
   layer(['lib/cluster/**/*.ts'], ['redis-cluster', 'sentinel', 'testing', 'index']),
+  // Sentinel discovery works at the connection level (lib/client.ts wires it into Client), so it
+  // imports only resp, connection and errors, never the layers that import it.
+  layer(
+    ['lib/sentinel/**/*.ts'],
+    ['commands', 'client', 'pipeline', 'cluster', 'redis-cluster', 'testing', 'index'],
+  ),
 );

@@ -232,12 +232,13 @@ export class SentinelDiscovery {
     if (now - this.lastRefresh < REFRESH_INTERVAL_MS) return;
     this.lastRefresh = now;
     askSentinel(sentinel, ['SENTINEL', 'sentinels', this.config.masterName], this.timeoutMs).then(
-      (reply) => this.addSentinels(reply, sentinel.tls),
+      (reply) => this.addSentinels(reply, sentinel),
       () => undefined,
     );
   }
 
-  private addSentinels(reply: RespValue, tls: boolean): void {
+  /** Sentinels it did not know join the list, with the options' sentinel credentials, else the teller's. */
+  private addSentinels(reply: RespValue, teller: SentinelEndpoint): void {
     if (this.closed || !Array.isArray(reply)) return;
     const list = this.config.sentinels;
     for (const entry of reply) {
@@ -248,9 +249,9 @@ export class SentinelDiscovery {
       const added = endpoint(
         found.host,
         found.port,
-        tls,
-        this.config.defaultUsername,
-        this.config.defaultPassword,
+        teller.tls,
+        this.config.defaultUsername ?? teller.username,
+        this.config.defaultPassword ?? teller.password,
       );
       list.push(added);
       if (this.subscribers.size > 0) this.subscribe(added);
