@@ -8,7 +8,8 @@ import type { ResolvedOptions } from '../connection/options';
  * transaction and add a slot to EXEC's reply. A dead socket is found by the next command instead.
  */
 export function dedicatedOptions(resolved: ResolvedOptions): ResolvedOptions {
-  const options: ResolvedOptions = { ...resolved, reconnect: false, heartbeatInterval: 0 };
+  // No tracking either: the cache lives on the shared connection, and nobody reads this one's pushes.
+  const options: ResolvedOptions = { ...resolved, reconnect: false, heartbeatInterval: 0, tracking: false };
   // The password is kept non-enumerable, as resolveOptions does, so no log or inspection shows it.
   Object.defineProperty(options, 'password', { value: resolved.password, enumerable: false });
   return options;
