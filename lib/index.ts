@@ -90,3 +90,10 @@ export type {
   ServerOutcome,
   ReplicaErrorDetail,
 } from './cluster/events';
+export {
+  RedisCluster,
+  type RedisClusterEvents,
+  type RedisClusterNodeOutcome,
+} from './redis-cluster/redis-cluster';
+export type { RedisClusterOptions, RedisClusterReadFrom } from './redis-cluster/options';
+export type { RedisClusterNodeInfo, RedisClusterNodeHealth } from './redis-cluster/node';

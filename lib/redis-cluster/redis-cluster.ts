@@ -1,0 +1,767 @@
+import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
+import { Client } from '../client';
+import type { BatchCommand } from '../client/batch';
+import {
+  BYTES,
+  hashScan,
+  keyScan,
+  scanConnection,
+  setScan,
+  sortedSetScan,
+  TEXT,
+  type ElementScanOptions,
+  type ScanOptions,
+} from '../client/scan';
+import { Transaction } from '../client/transaction';
+import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
+import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
+import type { ClusterShard, ClusterSlotRange } from '../commands/replies-cluster';
+import type { ScoredMember, Transform } from '../commands/reply';
+import { CommandFlags } from '../connection/pending-command';
+import {
+  ConnectionClosedError,
+  ConnectionError,
+  InvalidArgumentError,
+  ReplyError,
+  TimeoutError,
+} from '../errors';
+import { gatherParts, SPLITTABLE, splitByShard } from '../cluster/multi-key';
+import { asError } from '../cluster/outcome-kind';
+import { Pipeline } from '../pipeline';
+import type { CommandArg, RespValue } from '../resp/types';
+import { ClusterNode, type RedisClusterNodeHealth, type RedisClusterNodeInfo } from './node';
+import {
+  resolveRedisClusterOptions,
+  type RedisClusterOptions,
+  type ResolvedRedisClusterOptions,
+} from './options';
+import { redirectOf } from './redirect';
+import { SLOT_COUNT, slotOf } from './slot';
+import { SlotOwner } from './slot-owner';
+import { addressKey, viewsFromShards, viewsFromSlots, type NodeAddress, type ShardView } from './topology';
+
+const SCRIPT_COMMANDS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
+const ESCAPE_HATCH = 'run it on every master with each(), or on one node with node(url)';
+/** While a master is lost, the map is reloaded this often until its replica has taken over. */
+const LOST_NODE_REFRESH_MS = 200;
+const RETRY_MIN_MS = 10;
+const RETRY_MAX_MS = 250;
+
+export interface RedisClusterEvents {
+  /** The slot map changed (first load included). */
+  topology: (nodes: RedisClusterNodeInfo[]) => void;
+  /** A node's Client failed (socket or protocol); emitted only when someone listens. */
+  error: (error: Error) => void;
+}
+
+/** One command on one node, as an outcome that never rejects. */
+export interface RedisClusterNodeOutcome {
+  readonly url: string;
+  readonly ok: boolean;
+  readonly reply?: RespValue;
+  readonly error?: Error;
+}
+
+/**
+ * Redis's own cluster protocol: keys live in 16384 slots (CRC16 of the key or its {hash tag}), each
+ * served by one master and its replicas. Each node is a pipelined Client; a command goes to its slot's
+ * node by an array lookup, and MOVED, ASK (with ASKING), TRYAGAIN and CLUSTERDOWN are followed within
+ * `maxRedirects` and the command's deadline, so a caller only sees the single-server path's errors.
+ *
+ * MGET, MSET, DEL, UNLINK, EXISTS and TOUCH may span slots (split per slot, merged in order; not
+ * atomic). Any other command keeps its keys in one slot. Commands without keys are not guessed: use
+ * `each()` or `node(url)`.
+ */
+export class RedisCluster extends CommandApi<'promise'> {
+  private readonly options: ResolvedRedisClusterOptions;
+  private readonly events = new EventEmitter();
+  private readonly byAddress = new Map<string, ClusterNode>();
+  /** The hot path: slot → owner, one array index. */
+  private owners: (SlotOwner | undefined)[] = new Array<SlotOwner | undefined>(SLOT_COUNT);
+  private readonly readFromReplicas: boolean;
+  private signature = '';
+  private refreshing: Promise<void> | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private lostNodeTimer: NodeJS.Timeout | null = null;
+  private readonly sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  private connecting: Promise<void> | null = null;
+  private closed = false;
+  private quitting: Promise<void> | null = null;
+
+  /** Validates options and opens no socket; throws InvalidArgumentError. */
+  constructor(options: RedisClusterOptions) {
+    super();
+    this.options = resolveRedisClusterOptions(options);
+    this.readFromReplicas = this.options.readFrom !== 'master';
+  }
+
+  /** Loads the slot map through the seeds and connects every node; rejects when no seed answers. */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+    this.connecting ??= this.refresh()
+      .then(() => this.connectNodes())
+      .then(() => this.startPeriodicRefresh())
+      .catch((error: unknown) => {
+        this.connecting = null;
+        throw error;
+      });
+    return this.connecting;
+  }
+
+  /** The slot of `key`: CRC16-XMODEM of its {hash tag}, or of the whole key, mod 16384. */
+  slotOf(key: RedisKey): number {
+    return slotOf(key);
+  }
+
+  /** Every node of the slot map, masters first. */
+  nodes(): RedisClusterNodeInfo[] {
+    return this.sortedNodes().map((node) => node.info());
+  }
+
+  health(): RedisClusterNodeHealth[] {
+    return this.sortedNodes().map((node) => node.health());
+  }
+
+  /** The Client of a node of the map, by its URL or host:port; throws InvalidArgumentError for another. */
+  node(url: string): Client {
+    const key =
+      typeof url === 'string' ? url.replace(/^rediss?:\/\/([^@/]*@)?/, '').replace(/\/.*$/, '') : '';
+    const node = this.byAddress.get(key);
+    if (node === undefined) {
+      throw new InvalidArgumentError(`${String(url)} is not a node of this cluster's slot map`);
+    }
+    return node.client;
+  }
+
+  /**
+   * Runs one command on every master (FLUSHALL, INFO, SCRIPT LOAD…); one outcome per master, in nodes()
+   * order. Rejects only for a bad command name or a closed cluster.
+   */
+  each(command: string, ...args: CommandArg[]): Promise<RedisClusterNodeOutcome[]> {
+    if (typeof command !== 'string' || command.length === 0) {
+      return Promise.reject(new InvalidArgumentError('each() needs a command name'));
+    }
+    if (this.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+    const full: CommandArg[] = [command, ...args];
+    const flags = flagsOf(command);
+    const masters = this.sortedNodes().filter((node) => node.role === 'master' && node.ranges.length > 0);
+    return Promise.all(
+      masters.map((node) =>
+        node.client.sendCommand(full, flags).then(
+          (reply): RedisClusterNodeOutcome => ({ url: node.url, ok: true, reply }),
+          (error: unknown): RedisClusterNodeOutcome => ({ url: node.url, ok: false, error: asError(error) }),
+        ),
+      ),
+    );
+  }
+
+  /** Commands recorded now and routed by `exec()`; the commands bound for one node leave in one write. */
+  pipeline(): Pipeline {
+    return new Pipeline((args, flags, settle) => {
+      this.route(args, flags).then(settle, (error: unknown) => settle(asError(error)));
+    });
+  }
+
+  /**
+   * Commands recorded now and run as one MULTI … EXEC on the master of the one slot all their keys
+   * share (keep them together with a {hash tag}). Keys in several slots, or a command without keys,
+   * reject exec() with InvalidArgumentError before anything is sent.
+   */
+  multi(): Transaction {
+    return new Transaction((commands) => {
+      if (this.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+      let slot: number;
+      try {
+        slot = transactionSlot(commands);
+      } catch (error) {
+        return Promise.reject(asError(error));
+      }
+      return this.withRedirects(slot, false, (node, asking) =>
+        asking
+          ? Promise.reject(new ReplyError(`TRYAGAIN slot ${slot} is migrating`))
+          : node.client.sendTransaction(commands),
+      );
+    });
+  }
+
+  /** Every key of every master, one master after the other. */
+  async *scanIterator(options?: ScanOptions): AsyncGenerator<string, void, undefined> {
+    for (const node of this.masters()) yield* scanConnection(node.client, keyScan(TEXT, options));
+  }
+
+  async *scanBufferIterator(options?: ScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    for (const node of this.masters()) yield* scanConnection(node.client, keyScan(BYTES, options));
+  }
+
+  hscanIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<[string, string], void, undefined> {
+    return scanConnection(this.masterOf(key), hashScan(TEXT, key, options));
+  }
+
+  hscanBufferIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<[Buffer, Buffer], void, undefined> {
+    return scanConnection(this.masterOf(key), hashScan(BYTES, key, options));
+  }
+
+  sscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanConnection(this.masterOf(key), setScan(TEXT, key, options));
+  }
+
+  sscanBufferIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    return scanConnection(this.masterOf(key), setScan(BYTES, key, options));
+  }
+
+  zscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
+    return scanConnection(this.masterOf(key), sortedSetScan(TEXT, key, options));
+  }
+
+  zscanBufferIterator(
+    key: RedisKey,
+    options?: ElementScanOptions,
+  ): AsyncGenerator<ScoredMember<Buffer>, void, undefined> {
+    return scanConnection(this.masterOf(key), sortedSetScan(BYTES, key, options));
+  }
+
+  /** Stops taking commands, lets every accepted one finish, then closes every node. */
+  quit(): Promise<void> {
+    if (this.quitting !== null) return this.quitting;
+    this.close();
+    this.quitting = Promise.all([...this.byAddress.values()].map((node) => node.client.quit())).then(
+      () => undefined,
+    );
+    return this.quitting;
+  }
+
+  /** Closes every node now; everything pending rejects with ConnectionClosedError. */
+  disconnect(): void {
+    this.close();
+    for (const node of this.byAddress.values()) node.client.disconnect();
+    this.quitting ??= Promise.resolve();
+  }
+
+  /** What console.log shows: the shape, never options or credentials. */
+  [inspect.custom](): string {
+    const nodes = [...this.byAddress.values()];
+    const masters = nodes.filter((node) => node.role === 'master' && node.ranges.length > 0).length;
+    const up = nodes.filter((node) => !node.down).length;
+    return `RedisCluster { ${masters} masters, ${nodes.length} nodes, ${up} up${this.closed ? ', closed' : ''} }`;
+  }
+
+  on<E extends keyof RedisClusterEvents>(event: E, listener: RedisClusterEvents[E]): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  once<E extends keyof RedisClusterEvents>(event: E, listener: RedisClusterEvents[E]): this {
+    this.events.once(event, listener);
+    return this;
+  }
+
+  off<E extends keyof RedisClusterEvents>(event: E, listener: RedisClusterEvents[E]): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  protected dispatch(
+    args: CommandArg[] | InvalidArgumentError,
+    flags: CommandFlags,
+    transform: Transform | null,
+  ): Promise<unknown> {
+    const reply = this.route(args, flags);
+    return transform === null || args instanceof InvalidArgumentError
+      ? reply
+      : reply.then((value) => transform(value, args));
+  }
+
+  /** Sends a command to its slot's node and settles with the raw reply, merged when split. */
+  private route(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): Promise<RespValue> {
+    if (args instanceof InvalidArgumentError) return Promise.reject(args);
+    if (this.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+    const info = commandInfo(args[0] as string);
+    // The common case, kept short: one key at a fixed place (GET, SET, INCR…).
+    if (
+      info !== undefined &&
+      info.firstKey > 0 &&
+      info.firstKey === info.lastKey &&
+      !info.movableKeys &&
+      (info.readonly || info.write) &&
+      args.length > info.firstKey
+    ) {
+      let slot: number;
+      try {
+        slot = slotOf(args[info.firstKey]);
+      } catch (error) {
+        return Promise.reject(asError(error));
+      }
+      return this.sendToSlot(slot, info.readonly, args, flags);
+    }
+    try {
+      return this.routeOther(args, flags, info);
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+  }
+
+  private sendToSlot(
+    slot: number,
+    read: boolean,
+    args: CommandArg[],
+    flags: CommandFlags,
+  ): Promise<RespValue> {
+    const owner = this.owners[slot];
+    if (owner !== undefined) {
+      const node = read && this.readFromReplicas ? owner.reader() : owner.master;
+      if (!node.down) {
+        return node.client
+          .sendCommand(args, flags)
+          .catch((error: unknown) =>
+            this.afterError(error, node, slot, read, (target, asking) =>
+              this.sendOn(target, asking, args, flags),
+            ),
+          );
+      }
+    }
+    return this.withRedirects(slot, read, (target, asking) => this.sendOn(target, asking, args, flags));
+  }
+
+  private sendOn(
+    node: ClusterNode,
+    asking: boolean,
+    args: CommandArg[],
+    flags: CommandFlags,
+  ): Promise<RespValue> {
+    if (!asking) return node.client.sendCommand(args, flags);
+    // Both calls in one tick: they leave adjacent, in one write, so ASKING covers exactly this command.
+    // Never resent alone after a lost socket (no ReadOnly flag): without ASKING it would be MOVED back.
+    void node.client.sendCommand(['ASKING'], CommandFlags.None).catch(() => undefined);
+    return node.client.sendCommand(args, flags & ~CommandFlags.ReadOnly);
+  }
+
+  /** The first attempt failed: a redirect is followed, a lost node triggers a refresh, the rest is the answer. */
+  private afterError(
+    error: unknown,
+    node: ClusterNode,
+    slot: number,
+    read: boolean,
+    send: (node: ClusterNode, asking: boolean) => Promise<RespValue>,
+  ): Promise<RespValue> {
+    if (redirectOf(error) === null) {
+      if (error instanceof ConnectionError || error instanceof TimeoutError) this.noteTrouble(node, error);
+      if (!(error instanceof ConnectionError) || error.sent) return Promise.reject(error);
+    }
+    return this.withRedirects(slot, read, send, error);
+  }
+
+  /**
+   * Sends through `send` until an answer, following redirects and waiting out TRYAGAIN, CLUSTERDOWN and
+   * lost masters, within maxRedirects and the command's deadline. `first` is the error of an attempt
+   * already made. A command that reached a socket which then failed is never sent again.
+   */
+  private async withRedirects<T>(
+    slot: number,
+    read: boolean,
+    send: (node: ClusterNode, asking: boolean) => Promise<T>,
+    first?: unknown,
+  ): Promise<T> {
+    const deadline = Date.now() + this.options.commandTimeout;
+    let error: unknown = first;
+    let redirects = 0;
+    let waits = 0;
+    for (;;) {
+      if (this.closed) throw new ConnectionClosedError('the cluster is closed');
+      let target: ClusterNode | undefined;
+      let asking = false;
+      if (error !== undefined) {
+        const redirect = redirectOf(error);
+        if (redirect !== null && redirect.kind !== 'RETRY' && ++redirects > this.options.maxRedirects) {
+          throw new ConnectionError(
+            `gave up on slot ${slot} after ${this.options.maxRedirects} redirects (last: ${asError(error).message})`,
+            false,
+          );
+        }
+        if (redirect !== null && redirect.kind === 'MOVED') {
+          target = this.nodeAt(redirect.target);
+          this.assign(redirect.slot, target);
+          this.scheduleRefresh();
+        } else if (redirect !== null && redirect.kind === 'ASK') {
+          target = this.nodeAt(redirect.target);
+          asking = true;
+        } else {
+          // TRYAGAIN, CLUSTERDOWN, or a master lost until its replica takes over: wait, bounded by the deadline.
+          await this.pause(Math.min(RETRY_MAX_MS, RETRY_MIN_MS << Math.min(waits++, 5)), deadline, slot);
+        }
+      }
+      if (target === undefined) {
+        const owner = this.owners[slot];
+        const node =
+          owner === undefined ? undefined : read && this.readFromReplicas ? owner.reader() : owner.master;
+        if (node === undefined || node.down) {
+          // The map must change before anything can be sent there.
+          this.scheduleRefresh();
+          error = new ConnectionError(`no reachable node serves slot ${slot}`, false);
+          continue;
+        }
+        target = node;
+      }
+      try {
+        return await send(target, asking);
+      } catch (caught) {
+        if (redirectOf(caught) === null) {
+          if (caught instanceof ConnectionError || caught instanceof TimeoutError)
+            this.noteTrouble(target, caught);
+          if (!(caught instanceof ConnectionError) || caught.sent) throw caught;
+        }
+        error = caught;
+      }
+    }
+  }
+
+  /** Waits `ms` (never past the deadline); throws TimeoutError once the deadline has passed. */
+  private async pause(ms: number, deadline: number, slot: number): Promise<void> {
+    const left = deadline - Date.now();
+    if (left <= 0) throw this.deadlineError(slot);
+    await new Promise<void>((resolve) => {
+      const sleeper = {
+        timer: setTimeout(
+          () => {
+            this.sleepers.delete(sleeper);
+            resolve();
+          },
+          Math.min(ms, left),
+        ),
+        wake: resolve,
+      };
+      this.sleepers.add(sleeper);
+    });
+  }
+
+  private deadlineError(slot: number): TimeoutError {
+    return new TimeoutError(
+      `slot ${slot} had no node able to answer within commandTimeout (${this.options.commandTimeout} ms)`,
+      'cluster',
+      this.options.commandTimeout,
+      false,
+    );
+  }
+
+  /** Everything but the single-key case. Throws InvalidArgumentError for what cannot be routed. */
+  private routeOther(
+    args: CommandArg[],
+    flags: CommandFlags,
+    info: CommandInfo | undefined,
+  ): Promise<RespValue> {
+    const name = String(args[0]);
+    if (info === undefined) {
+      throw new InvalidArgumentError(
+        `unknown command '${name}': RedisCluster routes by Redis's command table; ${ESCAPE_HATCH}`,
+      );
+    }
+    const upper = info.name;
+    if (info.pubsub)
+      throw new InvalidArgumentError(`${upper} is pub/sub, which lives on one connection: use node(url)`);
+    const command = resolveCommand(args) ?? info;
+    const script = SCRIPT_COMMANDS.has(upper);
+    const positions = script ? scriptKeyPositions(name, args) : keyPositions(args);
+    if (positions === undefined) {
+      throw new InvalidArgumentError(
+        `cannot tell which keys ${name} uses (wrong argument count, or keys that move with its arguments): use node(url)`,
+      );
+    }
+    if (positions.length === 0)
+      throw new InvalidArgumentError(`${name} has no key to route it by: ${ESCAPE_HATCH}`);
+    const write = script ? !command.readonly : command.write;
+    if (!write && !command.readonly) {
+      throw new InvalidArgumentError(
+        `${name} neither reads nor writes keys (it acts on its connection): use node(url)`,
+      );
+    }
+    const slots = positions.map((position) => slotOf(args[position]));
+    const slot = slots[0];
+    if (slots.every((other) => other === slot)) return this.sendToSlot(slot, !write, args, flags);
+    const merge = SPLITTABLE.get(upper);
+    if (merge === undefined) {
+      throw new InvalidArgumentError(
+        `the keys of ${name} are in different slots (${[...new Set(slots)].join(', ')}): keep them in one slot with a {hash tag}`,
+      );
+    }
+    if ((args.length - 1) % command.step !== 0)
+      throw new InvalidArgumentError(`${name} needs a value for every key`);
+    // One command per slot, not per node: a node's slots can move apart at any time, and Redis refuses
+    // (CROSSSLOT) a multi-key command whose keys are in different slots even on one node.
+    const parts = splitByShard(args, command.step, slots);
+    const pending = parts.map((part) => this.sendToSlot(part.shard, !write, part.args, flags));
+    return gatherParts(name, parts, pending, merge, slots.length);
+  }
+
+  private masters(): ClusterNode[] {
+    return this.sortedNodes().filter((node) => node.role === 'master' && node.ranges.length > 0);
+  }
+
+  private masterOf(key: RedisKey): Client {
+    const owner = this.owners[slotOf(key)];
+    if (owner === undefined)
+      throw new ConnectionError(`no node serves slot ${slotOf(key)} yet: call connect()`, false);
+    return owner.master.client;
+  }
+
+  private sortedNodes(): ClusterNode[] {
+    return [...this.byAddress.values()].sort(
+      (a, b) =>
+        (a.role === b.role ? 0 : a.role === 'master' ? -1 : 1) ||
+        (a.ranges[0]?.[0] ?? SLOT_COUNT) - (b.ranges[0]?.[0] ?? SLOT_COUNT) ||
+        a.key.localeCompare(b.key),
+    );
+  }
+
+  /** The node at `address`, created (and connecting) when the map does not know it yet. */
+  private nodeAt(address: NodeAddress): ClusterNode {
+    const key = addressKey(address);
+    let node = this.byAddress.get(key);
+    if (node === undefined) {
+      node = new ClusterNode(address, this.options.tls, this.options.client, (lost) => this.onNodeLost(lost));
+      this.byAddress.set(key, node);
+      node.client.on('error', (error) => {
+        if (this.events.listenerCount('error') > 0) this.emit('error', error);
+      });
+      if (this.connecting !== null) void node.client.connect().catch(() => undefined);
+    }
+    return node;
+  }
+
+  /** MOVED said where one slot lives now: only that slot changes until the refresh. */
+  private assign(slot: number, master: ClusterNode): void {
+    const owner = this.owners[slot];
+    if (owner?.master === master) return;
+    this.owners[slot] = new SlotOwner(master, []);
+  }
+
+  private onNodeLost(node: ClusterNode): void {
+    if (this.closed) return;
+    this.scheduleRefresh();
+    void node;
+  }
+
+  private noteTrouble(node: ClusterNode, error: Error): void {
+    node.errors++;
+    if (error instanceof ConnectionError) this.scheduleRefresh();
+  }
+
+  /** A refresh soon, shared by everyone who asks while it runs; failures wait for the next one. */
+  private scheduleRefresh(): void {
+    if (this.closed || this.refreshing !== null) return;
+    void this.refresh().catch(() => undefined);
+  }
+
+  /** Reloads the slot map; one load in flight serves every caller. */
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.loadSlotMap().finally(() => {
+      this.refreshing = null;
+      this.watchLostMasters();
+    });
+    return this.refreshing;
+  }
+
+  /** While a master with slots is down, reload often: its replica's promotion must be seen soon. */
+  private watchLostMasters(): void {
+    if (this.closed || this.lostNodeTimer !== null) return;
+    const lost = [...this.byAddress.values()].some(
+      (node) => node.down && node.role === 'master' && node.ranges.length > 0,
+    );
+    if (!lost) return;
+    this.lostNodeTimer = setTimeout(() => {
+      this.lostNodeTimer = null;
+      this.scheduleRefresh();
+    }, LOST_NODE_REFRESH_MS);
+    this.lostNodeTimer.unref();
+  }
+
+  private async loadSlotMap(): Promise<void> {
+    const failures: string[] = [];
+    const known = [...this.byAddress.values()]
+      .filter((node) => !node.down && node.client.status === 'ready')
+      .sort((a, b) => (a.role === b.role ? 0 : a.role === 'master' ? -1 : 1));
+    for (const node of known) {
+      const views = await fetchViews(node.client, node.key.replace(/:\d+$/, '')).catch((error: unknown) => {
+        failures.push(`${node.key}: ${asError(error).message}`);
+        return null;
+      });
+      if (views !== null) return this.apply(views);
+    }
+    for (const seed of this.options.seeds) {
+      if (this.closed) break;
+      const key = addressKey(seed);
+      if (known.some((node) => node.key === key)) continue;
+      const client = new Client(`${this.options.tls ? 'rediss' : 'redis'}://${key}`, {
+        ...this.options.client,
+        reconnect: false,
+        offlineQueue: false,
+        heartbeatInterval: 0,
+      });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        const views = await fetchViews(client, seed.host);
+        return this.apply(views);
+      } catch (error) {
+        failures.push(`${key}: ${asError(error).message}`);
+      } finally {
+        client.disconnect();
+      }
+    }
+    if (this.closed) throw new ConnectionClosedError('the cluster is closed');
+    throw new ConnectionError(
+      `no node answered CLUSTER SHARDS or CLUSTER SLOTS: ${failures.join('; ')}`,
+      false,
+    );
+  }
+
+  /** Installs a slot map: nodes created or dropped, roles and ranges set, `topology` emitted on change. */
+  private apply(views: readonly ShardView[]): void {
+    if (this.closed) return;
+    const owners = new Array<SlotOwner | undefined>(SLOT_COUNT);
+    const inMap = new Set<ClusterNode>();
+    const ranges = new Map<ClusterNode, [number, number][]>();
+    for (const view of views) {
+      const master = this.nodeAt(view.master);
+      const replicas = view.replicas.map((address) => this.nodeAt(address));
+      inMap.add(master);
+      for (const replica of replicas) inMap.add(replica);
+      const owner = new SlotOwner(
+        master,
+        view.readers.map((address) => this.nodeAt(address)),
+      );
+      const own = ranges.get(master) ?? [];
+      for (const [first, last] of view.ranges) {
+        own.push([first, last]);
+        for (let slot = first; slot <= last && slot < SLOT_COUNT; slot++) owners[slot] = owner;
+      }
+      ranges.set(master, own);
+      master.role = 'master';
+      for (const replica of replicas) {
+        replica.role = 'replica';
+        replica.ranges = [];
+      }
+    }
+    for (const [node, own] of ranges) node.ranges = own.sort((a, b) => a[0] - b[0]);
+    this.owners = owners;
+    for (const [key, node] of this.byAddress) {
+      if (inMap.has(node)) continue;
+      this.byAddress.delete(key);
+      void node.client.quit().catch(() => undefined);
+    }
+    const signature = this.sortedNodes()
+      .map((node) => `${node.key}:${node.role}:${node.ranges.map(([a, b]) => `${a}-${b}`).join(',')}`)
+      .join(' ');
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.emit('topology', this.nodes());
+    }
+  }
+
+  private async connectNodes(): Promise<void> {
+    const masters = this.masters();
+    const results = await Promise.all(
+      [...this.byAddress.values()].map((node) =>
+        node.client.connect().then(
+          () => null,
+          (error: unknown) => ({ node, error: asError(error) }),
+        ),
+      ),
+    );
+    const failedMasters = results.filter((result) => result !== null && masters.includes(result.node));
+    if (failedMasters.length === masters.length && masters.length > 0) {
+      throw new ConnectionError(
+        `no master is reachable: ${failedMasters.map((result) => `${result?.node.url}: ${result?.error.message}`).join('; ')}`,
+        false,
+      );
+    }
+  }
+
+  private startPeriodicRefresh(): void {
+    if (this.closed || this.refreshTimer !== null || this.options.refreshInterval === 0) return;
+    this.refreshTimer = setInterval(() => this.scheduleRefresh(), this.options.refreshInterval);
+    this.refreshTimer.unref();
+  }
+
+  private close(): void {
+    this.closed = true;
+    if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
+    if (this.lostNodeTimer !== null) clearTimeout(this.lostNodeTimer);
+    this.refreshTimer = null;
+    this.lostNodeTimer = null;
+    for (const sleeper of this.sleepers) {
+      clearTimeout(sleeper.timer);
+      sleeper.wake();
+    }
+    this.sleepers.clear();
+  }
+
+  /** A listener that throws must not leave a refresh or a command half done: its error is rethrown alone. */
+  private emit<E extends keyof RedisClusterEvents>(
+    event: E,
+    ...args: Parameters<RedisClusterEvents[E]>
+  ): void {
+    try {
+      this.events.emit(event, ...args);
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+}
+
+/** CLUSTER SHARDS, or CLUSTER SLOTS from a server that does not know SHARDS (Redis before 7). */
+async function fetchViews(client: Client, host: string): Promise<ShardView[]> {
+  let shards: ClusterShard[];
+  try {
+    shards = await client.clusterShards();
+  } catch (error) {
+    if (!(error instanceof ReplyError)) throw error;
+    const ranges: ClusterSlotRange[] = await client.clusterSlots();
+    return viewsFromSlots(ranges, host);
+  }
+  return viewsFromShards(shards, host);
+}
+
+/** The one slot every key of a transaction maps to. Throws InvalidArgumentError otherwise. */
+function transactionSlot(commands: readonly BatchCommand[]): number {
+  const slots = new Set<number>();
+  for (const { args } of commands) {
+    const name = String(args[0]);
+    const positions = SCRIPT_COMMANDS.has(name.toUpperCase())
+      ? scriptKeyPositions(name, args)
+      : keyPositions(args);
+    if (positions === undefined || positions.length === 0) {
+      throw new InvalidArgumentError(
+        `${name} has no key RedisCluster can route by, so it cannot join a cluster transaction; use node(url).multi()`,
+      );
+    }
+    for (const position of positions) slots.add(slotOf(args[position]));
+  }
+  if (slots.size === 0) throw new InvalidArgumentError('a cluster transaction needs at least one command');
+  if (slots.size > 1) {
+    throw new InvalidArgumentError(
+      `the keys of this transaction are in different slots (${[...slots].sort((a, b) => a - b).join(', ')}): ` +
+        `keep them in one slot with a {hash tag}`,
+    );
+  }
+  return [...slots][0];
+}
+
+/** EVAL script numkeys key… arg…: the key positions; throws when numkeys does not fit. */
+function scriptKeyPositions(name: string, args: readonly CommandArg[]): number[] | undefined {
+  if (args.length < 3) return undefined;
+  const count = Number(typeof args[2] === 'number' ? args[2] : String(args[2]));
+  if (!Number.isInteger(count) || count < 0 || 3 + count > args.length) {
+    throw new InvalidArgumentError(
+      `${name}'s numkeys must be an integer between 0 and the number of arguments after it`,
+    );
+  }
+  return Array.from({ length: count }, (_, i) => 3 + i);
+}

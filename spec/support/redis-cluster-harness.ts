@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { freeLoopbackPort } from '../../lib/testing/loopback';
+import type { RespValue } from '../../lib/resp/types';
+import type { RawArg } from './raw-client';
+import { startRedis, type RedisProcess } from './redis-harness';
+import { sleep } from './wait';
+
+/**
+ * A real Redis Cluster for tests: `masters` × (1 + replicas) redis-servers started in parallel with
+ * cluster mode on, joined by `redis-cli --cluster create`, and ready once every node says
+ * cluster_state:ok. Stopped by pid through the redis harness's stopAll().
+ */
+
+const run = promisify(execFile);
+const READY_LIMIT_MS = 20_000;
+
+export interface RedisClusterHarness {
+  readonly nodes: readonly RedisProcess[];
+  readonly seeds: string[];
+  /** The node currently serving `slot` as master, by asking the cluster itself. */
+  masterOf(slot: number): Promise<RedisProcess>;
+  /** One command on the node at `port`, over a fresh connection. */
+  command(port: number, ...args: RawArg[]): Promise<RespValue>;
+  /** Resolves when every running node says cluster_state:ok and agrees on who serves every slot. */
+  waitUntilOk(limitMs?: number): Promise<void>;
+  /** `redis-cli --cluster …` against the first running node. */
+  cli(...args: string[]): Promise<string>;
+}
+
+export async function startRedisCluster(masters = 3, replicas = 1): Promise<RedisClusterHarness> {
+  const count = masters * (1 + replicas);
+  const nodes = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const busPort = await freeLoopbackPort();
+      return startRedis({
+        args: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-port',
+          String(busPort),
+          '--cluster-node-timeout',
+          '1000',
+          '--repl-diskless-sync-delay',
+          '0',
+          '--appendonly',
+          'no',
+        ],
+      });
+    }),
+  );
+  await run(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...nodes.map((node) => `127.0.0.1:${node.port}`),
+      '--cluster-replicas',
+      String(replicas),
+      '--cluster-yes',
+    ],
+    { timeout: 20_000 },
+  );
+  const replicasOnline = async (): Promise<boolean> => {
+    for (const node of nodes.filter((each) => each.running)) {
+      const info = String(await node.command('INFO', 'replication').catch(() => ''));
+      if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
+    }
+    return true;
+  };
+  const byPort = new Map(nodes.map((node) => [node.port, node]));
+  const harness: RedisClusterHarness = {
+    nodes,
+    seeds: nodes.slice(0, 2).map((node) => node.url),
+    command: (port, ...args) => {
+      const node = byPort.get(port);
+      if (node === undefined) throw new Error(`no node on port ${port}`);
+      return node.command(...args);
+    },
+    async masterOf(slot) {
+      const running = nodes.find((node) => node.running);
+      if (running === undefined) throw new Error('no node is running');
+      const ranges = (await running.command('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+      for (const [first, last, [, port]] of ranges) {
+        if (slot >= first && slot <= last) return byPort.get(Number(port)) as RedisProcess;
+      }
+      throw new Error(`no node serves slot ${slot}`);
+    },
+    async waitUntilOk(limitMs = READY_LIMIT_MS) {
+      const deadline = Date.now() + limitMs;
+      for (;;) {
+        const states = await Promise.all(
+          nodes
+            .filter((node) => node.running)
+            .map(async (node) => {
+              try {
+                const info = String(await node.command('CLUSTER', 'INFO'));
+                const slots = JSON.stringify(await node.command('CLUSTER', 'SLOTS'));
+                return info.includes('cluster_state:ok') ? slots : null;
+              } catch {
+                return null;
+              }
+            }),
+        );
+        if (states.every((state) => state !== null && state === states[0])) {
+          const ranges = JSON.parse(states[0] as string) as [number, number, ...unknown[]][];
+          const covered = ranges.reduce((sum, [first, last]) => sum + last - first + 1, 0) === 16384;
+          // Every running replica listed, and synced: reads from replicas are then deterministic.
+          const listed = new Set(
+            ranges.flatMap((range) => range.slice(2).map((node) => JSON.stringify(node))),
+          ).size;
+          if (covered && listed === nodes.filter((node) => node.running).length && (await replicasOnline()))
+            return;
+        }
+        if (Date.now() > deadline) throw new Error(`the cluster was not ok within ${limitMs} ms`);
+        await sleep(50);
+      }
+    },
+    async cli(...args) {
+      const running = nodes.find((node) => node.running);
+      if (running === undefined) throw new Error('no node is running');
+      const { stdout } = await run(
+        'redis-cli',
+        ['--cluster', ...args.map((arg) => arg.replace('$NODE', `127.0.0.1:${running.port}`))],
+        {
+          timeout: 30_000,
+        },
+      );
+      return stdout;
+    },
+  };
+  await harness.waitUntilOk();
+  return harness;
+}
