@@ -1,3 +1,4 @@
+import type { Connection } from '../connection/connection';
 import type { ReadyCheck, ServerAddress } from '../connection/options';
 import { ConnectionClosedError, ReplyError, SentinelError } from '../errors';
 import type { RespValue } from '../resp/types';
@@ -56,6 +57,8 @@ export interface DiscoveryEvents {
  */
 export class SentinelDiscovery {
   private readonly subscribers = new Map<string, SentinelSubscriber>();
+  /** Connections of sentinel queries under way, ended by close(). */
+  private readonly queries = new Set<Connection>();
   private readonly demoted = new Map<string, number>();
   private fence: Fence | null = null;
   private switchTarget: ServerAddress | null = null;
@@ -130,6 +133,8 @@ export class SentinelDiscovery {
     this.closed = true;
     for (const subscriber of this.subscribers.values()) subscriber.close();
     this.subscribers.clear();
+    for (const query of this.queries) query.disconnect();
+    this.queries.clear();
     this.liftFence(false);
   }
 
@@ -147,6 +152,7 @@ export class SentinelDiscovery {
           sentinel,
           ['SENTINEL', 'get-master-addr-by-name', masterName],
           this.timeoutMs,
+          this.queries,
         );
       } catch (error) {
         failures.push(`${name}: ${(error as Error).message}`);
@@ -189,7 +195,12 @@ export class SentinelDiscovery {
       const name = hostPort(sentinel.host, sentinel.port);
       let reply: RespValue;
       try {
-        reply = await askSentinel(sentinel, ['SENTINEL', 'replicas', masterName], this.timeoutMs);
+        reply = await askSentinel(
+          sentinel,
+          ['SENTINEL', 'replicas', masterName],
+          this.timeoutMs,
+          this.queries,
+        );
       } catch (error) {
         if (error instanceof ReplyError && /no such master/i.test(error.message)) unknown++;
         failures.push(`${name}: ${(error as Error).message}`);
@@ -231,7 +242,12 @@ export class SentinelDiscovery {
     const now = Date.now();
     if (now - this.lastRefresh < REFRESH_INTERVAL_MS) return;
     this.lastRefresh = now;
-    askSentinel(sentinel, ['SENTINEL', 'sentinels', this.config.masterName], this.timeoutMs).then(
+    askSentinel(
+      sentinel,
+      ['SENTINEL', 'sentinels', this.config.masterName],
+      this.timeoutMs,
+      this.queries,
+    ).then(
       (reply) => this.addSentinels(reply, sentinel),
       () => undefined,
     );

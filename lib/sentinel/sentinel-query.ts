@@ -17,12 +17,13 @@ const quiet: ConnectionListener = {
  * Sends one command to one sentinel over a connection of its own, closed afterwards whatever happens.
  * `timeoutMs` bounds connecting and the reply each, so a dead sentinel costs at most that much before
  * the next is asked. Rejects with the connection's typed errors, which name the sentinel, never its
- * credentials.
+ * credentials. While it runs, its connection is in `open`, so a closing Client can end it at once.
  */
 export async function askSentinel(
   sentinel: SentinelEndpoint,
   args: readonly CommandArg[],
   timeoutMs: number,
+  open: Set<Connection>,
 ): Promise<RespValue> {
   const options = resolveOptions(
     `${sentinel.tls ? 'rediss' : 'redis'}://${hostPort(sentinel.host, sentinel.port)}`,
@@ -37,10 +38,12 @@ export async function askSentinel(
     },
   );
   const connection = new Connection(options, quiet);
+  open.add(connection);
   try {
     await connection.connect();
     return await connection.send(args, CommandFlags.None);
   } finally {
+    open.delete(connection);
     connection.disconnect();
   }
 }
