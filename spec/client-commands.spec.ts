@@ -18,6 +18,12 @@ afterAll(async () => {
 });
 
 describe('typed commands against redis-server', () => {
+  test('set with its options left undefined is a plain SET', async () => {
+    const options: { ex: number } | undefined = undefined;
+    expect(await client.set('opt:undef', 'v1', options)).toBe('OK');
+    expect(await client.get('opt:undef')).toBe('v1');
+  });
+
   test('set, get, del, incr, exists, expire, ttl, ping', async () => {
     expect(await client.set('basic:a', 'hello')).toBe('OK');
     expect(await client.get('basic:a')).toBe('hello');
@@ -66,6 +72,9 @@ describe('typed commands against redis-server', () => {
     const sentBefore = client.stats().sent;
     await expect(client.set('k', 'v', { ex: 1, px: 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(client.set('k', 'v', { ex: -3 })).rejects.toThrow(/positive integer/);
+    await expect(client.set('k', 'v', 'EX', 10, { nx: true } as unknown as string)).rejects.toThrow(
+      /not both/,
+    );
     await expect(client.set('k', undefined as unknown as string)).rejects.toThrow(
       /argument 2 of SET is undefined/,
     );
@@ -83,6 +92,9 @@ describe('typed commands against redis-server', () => {
     );
     await expect(client.call('monitor')).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(client.call('CLIENT', 'reply', 'OFF')).rejects.toThrow(/CLIENT REPLY/);
+    await expect(client.call('CLIENT', Buffer.from('tracking'), 'ON')).rejects.toThrow(/CLIENT TRACKING/);
+    await expect(client.callBuffer('MuLtI')).rejects.toThrow(/use multi\(\)/);
+    await expect(client.call('QUIT')).rejects.toThrow(/use the client's quit\(\)/);
     expect(await client.call('CLIENT', 'GETNAME')).toBeNull();
   });
 

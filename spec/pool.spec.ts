@@ -2,6 +2,7 @@
  * The pool of dedicated connections behind isolated(), against real redis-server: the bound and its
  * waiting line, reuse, the idle timeout, and what quit() and disconnect() do to leased work.
  */
+import net from 'node:net';
 import { Client } from '../lib/client';
 import type { ClientOptions } from '../lib/connection/options';
 import { ConnectionClosedError, InvalidArgumentError, QueueFullError } from '../lib/errors';
@@ -117,12 +118,15 @@ test('quit() lets leased work finish, then closes its connection; waiting leases
   const name = 'pool-quit-test';
   const c = client({ name, pool: { max: 1 }, commandTimeout: 0 });
   const held = gate();
+  let lent = false;
   const working = c.isolated(async (conn) => {
+    lent = true;
     await held.wait;
     await conn.set('quit:k', 'written after quit()');
     return conn.get('quit:k');
   });
-  await until(() => c.stats().pool.leased === 1, 'the lease');
+  // Lent, not merely opening: a lease still opening when quit() comes is refused like a waiting one.
+  await until(() => lent, 'the lease');
   const waiting = c.isolated((conn) => conn.ping());
   let quitDone = false;
   const quitting = c.quit().then(() => (quitDone = true));
@@ -145,4 +149,35 @@ test('bad pool options are refused', () => {
 test('isolated() needs a function', async () => {
   const c = client();
   await expect(c.isolated(undefined as unknown as () => void)).rejects.toBeInstanceOf(InvalidArgumentError);
+});
+
+describe('quit() with a lease still opening', () => {
+  test('settles at once against a server that never answers, even with connectTimeout 0', async () => {
+    // A real server always answers; only a silent listener can hold a handshake open forever.
+    let accepted = 0;
+    const silent = net.createServer((socket) => {
+      accepted++;
+      // Read and drop: a paused socket would never see the client's FIN, and close() would wait on it.
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const c = track(
+        new Client(`redis://127.0.0.1:${port}`, { connectTimeout: 0, commandTimeout: 0, stallTimeout: 0 }),
+      );
+      const work = c.isolated((conn) => conn.get('k'));
+      const outcome = work.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+      // The lease's socket is connected and waiting for its handshake's answer.
+      // The shared connection opens nothing until a command needs it: the one socket is the lease's.
+      await until(() => accepted > 0, 'the lease connecting');
+      await c.quit();
+      expect(await outcome).toBeInstanceOf(ConnectionClosedError);
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
 });

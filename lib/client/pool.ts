@@ -146,9 +146,21 @@ export class ConnectionPool {
     if (mode === 'disconnect') {
       // Still opening or leased: their holders see their commands rejected with ConnectionClosedError.
       for (const entry of this.leasedOrOpening) entry.connection.disconnect();
+    } else {
+      // Leases not yet lent are refused like waiting ones: their connection never became ready, and
+      // its handshake might never finish (a silent server with connectTimeout 0).
+      for (const entry of this.leasedOrOpening) if (entry.state === 'opening') void entry.connection.quit();
     }
     if (this.alive === 0) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  /**
+   * Closes the idle connections now, so none is lent again: the server they reach was left (a Sentinel
+   * failover), and the next lease opens a connection to the server found then. Leased ones stay.
+   */
+  retireIdle(): void {
+    for (const entry of this.idle.slice()) this.retire(entry, 'disconnect');
   }
 
   /** Called by a Lease handle. */
@@ -192,8 +204,7 @@ export class ConnectionPool {
     this.leasedOrOpening.add(entry);
     return entry.connection.connect().then(
       () => {
-        // Under quit() a lease already opening is accepted work: it goes ahead, and closes on release.
-        if (entry.state === 'retired' || this.closing === 'disconnect') {
+        if (entry.state === 'retired' || this.closing !== null) {
           this.retire(entry, 'disconnect');
           throw this.closedError();
         }

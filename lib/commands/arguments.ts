@@ -33,7 +33,11 @@ export function setArgs(
   const args: CommandArg[] = ['SET', key, value];
   if (rest.length === 0) return args;
   const first = rest[0];
-  if (rest.length === 1 && isOptionsObject(first)) return setOptions(args, first);
+  if (rest.length === 1) {
+    // `set(k, v, options)` with options undefined is what TypeScript allows for an optional options.
+    if (first === undefined) return args;
+    if (isOptionsObject(first)) return setOptions(args, first);
+  }
   for (const arg of rest) {
     if (!isArg(arg)) return new InvalidArgumentError('SET takes an options object or Redis tokens, not both');
     args.push(arg);

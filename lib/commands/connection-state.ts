@@ -38,6 +38,7 @@ const BY_NAME: ReadonlyMap<string, readonly [StateChange, string]> = new Map<
   ['HELLO', [StateChange.Session, 'use the protocol, username, password and name options']],
   ['AUTH', [StateChange.Session, 'use the username and password options']],
   ['RESET', [StateChange.Session, 'use disconnect() and a new client']],
+  ['QUIT', [StateChange.Session, "use the client's quit()"]],
   ['READONLY', [StateChange.Session, "use RedisCluster's readFrom option"]],
   ['READWRITE', [StateChange.Session, "use RedisCluster's readFrom option"]],
   ['CLIENT|TRACKING', [StateChange.Session, 'use the cache option']],
@@ -68,9 +69,19 @@ export function stateChangeRefusal(
   allowed: StateChange,
 ): InvalidArgumentError | undefined {
   const first = args[0];
-  if (typeof first !== 'string') return undefined;
-  let name = first.toUpperCase();
-  if (name === 'CLIENT' && typeof args[1] === 'string') name = `CLIENT|${args[1].toUpperCase()}`;
+  // A name or subcommand given as a Buffer reaches the server as the same word.
+  const word = (arg: CommandArg | undefined): string | undefined =>
+    typeof arg === 'string'
+      ? arg.toUpperCase()
+      : Buffer.isBuffer(arg)
+        ? arg.toString().toUpperCase()
+        : undefined;
+  let name = word(first);
+  if (name === undefined) return undefined;
+  if (name === 'CLIENT') {
+    const sub = word(args[1]);
+    if (sub !== undefined) name = `CLIENT|${sub}`;
+  }
   const entry = BY_NAME.get(name);
   if (entry === undefined || (entry[0] & allowed) !== 0) return undefined;
   const shown = name.replace('|', ' ');

@@ -20,8 +20,8 @@ const PING: readonly string[] = ['PING'];
  *
  * Its own timer, unref'd, so it never keeps a process alive; activity pushes the next PING back
  * without touching the timer: the timer checks `activityAt` when it fires and sleeps again if the
- * connection was busy. The PING's reply deadline is the interval, enforced like any command's by the
- * watchdog; a PING that times out is a missed heartbeat.
+ * connection was busy. The PING's reply deadline is the interval (or commandTimeout, if shorter),
+ * enforced like any command's by the watchdog; a PING that times out is a missed heartbeat.
  */
 export class Heartbeat {
   /** Last time bytes were written or arrived; written by the connection on its hot paths. */
@@ -31,10 +31,20 @@ export class Heartbeat {
   /** Counts start()s, so a PING from an earlier socket settles without effect. */
   private epoch = 0;
 
+  /**
+   * The PING must be answered within the interval, and within commandTimeout when that is shorter:
+   * the watchdog checks in-flight deadlines in FIFO order, so a PING due later than the commands
+   * written after it would hold back their TimeoutErrors until it expired.
+   */
+  private readonly replyWithin: number;
+
   constructor(
     private readonly host: HeartbeatHost,
     private readonly interval: number,
-  ) {}
+    commandTimeout = 0,
+  ) {
+    this.replyWithin = commandTimeout > 0 ? Math.min(interval, commandTimeout) : interval;
+  }
 
   /** The connection became ready. */
   start(now: number): void {
@@ -84,14 +94,14 @@ export class Heartbeat {
         if (!(error instanceof TimeoutError)) return;
         this.host.missed(
           new ConnectionError(
-            `heartbeat PING to ${this.host.address} got no reply within ${this.interval} ms`,
+            `heartbeat PING to ${this.host.address} got no reply within ${this.replyWithin} ms`,
             true,
           ),
         );
       },
     );
     prepareCommand(ping, PING);
-    ping.deadline = now + this.interval;
+    ping.deadline = now + this.replyWithin;
     this.pingInFlight = true;
     this.activityAt = now;
     this.host.writeInternal(ping);
