@@ -1,0 +1,181 @@
+/**
+ * Redis Cluster bench: GET and SET of 100-byte values over 1,000 keys spread across the slots of a
+ * local 3-master cluster (no replicas), at 128 and 1,024 in flight, side by side:
+ * respline RedisCluster, ioredis 6 Redis.Cluster with enableAutoPipelining on and off, and node-redis 6
+ * createCluster. (valkey-glide is not installed, so it is not measured.) Never asserted anywhere.
+ *
+ *   npx ts-node --transpile-only bench/redis-cluster.ts [--quick] [--repeats=N]
+ *
+ * Each cell runs in a fresh process (this file forked with --cell), cells take turns repeat by repeat,
+ * and the depth is held by plain async loops, as bench/commands.ts does. The cluster is started by
+ * the specs' harness (redis-server processes on free ports, stopped by pid).
+ */
+import { fork } from 'node:child_process';
+import Redis from 'ioredis6';
+import { createCluster } from 'redis';
+import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
+import { startRedisCluster } from '../spec/support/redis-cluster-harness';
+import { stopAll } from '../spec/support/redis-harness';
+import { installCleanup, track } from './suite/processes';
+
+const VALUE = 'v'.repeat(100);
+const KEYS = 1000;
+
+type Workload = 'get' | 'set';
+type Subject = 'respline' | 'ioredis-autopipeline' | 'ioredis' | 'node-redis';
+
+interface Cell {
+  subject: Subject;
+  workload: Workload;
+  depth: number;
+}
+
+type Op = (i: number) => Promise<unknown>;
+
+interface CellResult {
+  opsPerSec: number;
+  cpuMicrosPerOp: number;
+}
+
+async function openSubject(
+  subject: Subject,
+  workload: Workload,
+  ports: number[],
+): Promise<{ op: Op; close(): Promise<void> }> {
+  const key = (i: number): string => `key:${i % KEYS}`;
+  if (subject === 'respline') {
+    const rc = new RedisCluster({ seeds: ports.map((port) => `redis://127.0.0.1:${port}`) });
+    await rc.connect();
+    const op: Op = workload === 'get' ? (i) => rc.get(key(i)) : (i) => rc.set(key(i), VALUE);
+    return { op, close: () => rc.quit() };
+  }
+  if (subject === 'ioredis' || subject === 'ioredis-autopipeline') {
+    const cluster = new Redis.Cluster(
+      ports.map((port) => ({ host: '127.0.0.1', port })),
+      { enableAutoPipelining: subject === 'ioredis-autopipeline', lazyConnect: true },
+    );
+    await cluster.connect();
+    const op: Op = workload === 'get' ? (i) => cluster.get(key(i)) : (i) => cluster.set(key(i), VALUE);
+    return { op, close: async () => void (await cluster.quit()) };
+  }
+  const cluster = createCluster({ rootNodes: ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })) });
+  cluster.on('error', (error: unknown) => process.stderr.write(`node-redis: ${String(error)}\n`));
+  await cluster.connect();
+  const op: Op = workload === 'get' ? (i) => cluster.get(key(i)) : (i) => cluster.set(key(i), VALUE);
+  return { op, close: async () => void (await cluster.close()) };
+}
+
+/** Keeps `depth` commands in flight with plain async loops; counts completions in the window. */
+async function measure(op: Op, depth: number, warmupMs: number, windowMs: number): Promise<CellResult> {
+  let next = 0;
+  let counting = false;
+  let completed = 0;
+  const stopAt = performance.now() + warmupMs + windowMs;
+  const loop = async (): Promise<void> => {
+    while (performance.now() < stopAt) {
+      await op(next++);
+      if (counting) completed++;
+    }
+  };
+  const loops = Array.from({ length: depth }, loop);
+  await new Promise((resolve) => setTimeout(resolve, warmupMs));
+  counting = true;
+  const windowStart = performance.now();
+  const cpuStart = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  counting = false;
+  const cpu = process.cpuUsage(cpuStart);
+  const elapsed = performance.now() - windowStart;
+  const counted = completed;
+  await Promise.all(loops);
+  return { opsPerSec: (counted / elapsed) * 1000, cpuMicrosPerOp: (cpu.user + cpu.system) / counted };
+}
+
+async function runCell(): Promise<void> {
+  const cell = JSON.parse(process.env.BENCH_CELL ?? '{}') as Cell & {
+    ports: number[];
+    warmupMs: number;
+    windowMs: number;
+  };
+  const opened = await openSubject(cell.subject, cell.workload, cell.ports);
+  const result = await measure(opened.op, cell.depth, cell.warmupMs, cell.windowMs);
+  await opened.close();
+  process.send?.(result);
+}
+
+function forkCell(cell: Cell, ports: number[], warmupMs: number, windowMs: number): Promise<CellResult> {
+  return new Promise((resolve, reject) => {
+    const child = track(
+      fork(__filename, ['--cell'], {
+        execArgv: ['-r', 'ts-node/register/transpile-only'],
+        env: { ...process.env, BENCH_CELL: JSON.stringify({ ...cell, ports, warmupMs, windowMs }) },
+      }),
+    );
+    let result: CellResult | null = null;
+    child.on('message', (message: CellResult) => (result = message));
+    child.on('exit', (code) =>
+      result === null
+        ? reject(new Error(`cell ${JSON.stringify(cell)} exited with ${code}`))
+        : resolve(result),
+    );
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const repeats = Number(
+    argv.find((arg) => arg.startsWith('--repeats='))?.slice('--repeats='.length) ?? (quick ? 1 : 3),
+  );
+  const warmupMs = quick ? 300 : 500;
+  const windowMs = quick ? 700 : 2000;
+  installCleanup(() => undefined);
+  const cluster = await startRedisCluster(3, 0);
+  try {
+    const ports = cluster.nodes.map((node) => node.port);
+    const seed = new RedisCluster({ seeds: cluster.seeds });
+    await seed.connect();
+    await Promise.all(Array.from({ length: KEYS }, (_, i) => seed.set(`key:${i}`, VALUE)));
+    await seed.quit();
+    const subjects: Subject[] = ['respline', 'ioredis-autopipeline', 'ioredis', 'node-redis'];
+    const cells: Cell[] = [];
+    for (const workload of ['get', 'set'] as const)
+      for (const depth of [128, 1024])
+        for (const subject of subjects) cells.push({ subject, workload, depth });
+    const samples = new Map<string, CellResult[]>();
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      for (const cell of cells) {
+        const key = `${cell.workload}@${cell.depth} ${cell.subject}`;
+        const result = await forkCell(cell, ports, warmupMs, windowMs);
+        samples.set(key, [...(samples.get(key) ?? []), result]);
+        console.log(
+          `${key}: ${Math.round(result.opsPerSec).toLocaleString('en-US')} ops/s, ${result.cpuMicrosPerOp.toFixed(2)} µs CPU/op`,
+        );
+      }
+    }
+    console.log(`\nmedian of ${repeats} (${windowMs} ms windows, async loops, 3 masters):`);
+    console.log('| cell | ops/s (median) | min–max | client CPU µs/op (median) |');
+    const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+    for (const [key, results] of samples) {
+      const ops = results.map((result) => result.opsPerSec).sort((a, b) => a - b);
+      const cpu = results.map((result) => result.cpuMicrosPerOp).sort((a, b) => a - b);
+      const mid = Math.floor(ops.length / 2);
+      console.log(
+        `| ${key} | ${fmt(ops[mid])} | ${fmt(ops[0])}–${fmt(ops[ops.length - 1])} | ${cpu[mid].toFixed(2)} |`,
+      );
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
+if (process.argv.includes('--cell')) {
+  runCell().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
