@@ -1,17 +1,30 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { CommandApi, flagsOf } from './commands/api';
+import { blockingTime } from './commands/blocking';
 import type { Transform } from './commands/reply';
 import { Connection, type ConnectionStats, type ReconnectingInfo } from './connection/connection';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './connection/options';
-import type { CommandFlags } from './connection/pending-command';
+import { CommandFlags } from './connection/pending-command';
 import { InvalidArgumentError } from './errors';
+import { attachSentinel } from './sentinel/attach';
+import type { SentinelDiscovery } from './sentinel/discovery';
 import type { BatchCommand } from './client/batch';
 import { execTransaction } from './client/exec-transaction';
 import { runIsolated, type IsolatedConnection } from './client/isolated-connection';
 import { ConnectionPool, type PoolStats } from './client/pool';
+import { ClientCache, type CacheStats } from './client/cache';
+import { BlockingCommands } from './client/blocking-commands';
 import { dedicatedOptions } from './client/dedicated-options';
 import { Transaction } from './client/transaction';
+import { startMonitor, type Monitor, type MonitorListener } from './client/monitor';
+import {
+  Subscriber,
+  type MessageListener,
+  type PatternListener,
+  type SubscribeOptions,
+  type Subscription,
+} from './client/subscriber';
 import type { RedisKey } from './commands/api-types';
 import type { ScoredMember } from './commands/reply';
 import {
@@ -40,11 +53,15 @@ export interface ClientEvents {
   end: () => void;
   /** A RESP3 push frame (pub/sub message, invalidation, …). */
   push: (message: RespValue[]) => void;
+  /** The subscriber connection came back and every channel, pattern and shard channel is subscribed again. */
+  resubscribed: () => void;
 }
 
 export type ClientStats = ConnectionStats & {
   /** The dedicated connections of isolated(): open (idle or leased), idle, leased, and leases waiting. */
   pool: PoolStats;
+  /** With the `cache` option only. */
+  cache?: CacheStats;
 };
 
 /** The command API over one pipelined connection to one server. */
@@ -53,7 +70,17 @@ export class Client extends CommandApi<'promise'> {
   private readonly events = new EventEmitter();
   /** Dedicated connections for isolated(); none is opened until one is leased. */
   private readonly pool: ConnectionPool;
+  /** BLPOP, XREAD BLOCK, WAIT…: each on a connection leased from `pool`, never on the shared one. */
+  private readonly blocking: BlockingCommands;
   private readonly db: number;
+  /** With the `sentinels` option: finds the server, and says when to leave it (lib/sentinel). */
+  private readonly sentinel: SentinelDiscovery | null;
+  /** The client-side cache (the `cache` option), or null: then nothing is looked up. */
+  private readonly cache: ClientCache | null;
+  /** Subscriptions, on a connection of their own opened on first use (client/subscriber.ts). */
+  private readonly subscriber: Subscriber;
+  private readonly monitors = new Set<Monitor>();
+  private readonly resolved: ResolvedOptions;
 
   constructor(url?: string | ClientOptions, options?: ClientOptions) {
     super();
@@ -62,16 +89,43 @@ export class Client extends CommandApi<'promise'> {
     }
     const resolved = typeof url === 'string' ? resolveOptions(url, options) : resolveOptions(undefined, url);
     this.db = resolved.db;
+    this.sentinel = attachSentinel(typeof url === 'string' ? options : url, resolved);
+    const cacheOptions = (typeof url === 'string' ? options : url)?.cache;
+    this.cache = cacheOptions === undefined ? null : new ClientCache(cacheOptions, resolved.protocol);
+    this.resolved = resolved;
+    this.subscriber = new Subscriber(resolved, {
+      onResubscribed: () => this.events.emit('resubscribed'),
+      onError: (error) => this.emitError(error),
+    });
     this.pool = this.createPool(resolved);
+    this.blocking = new BlockingCommands(this.pool, resolved.commandTimeout);
     this.connection = new Connection(resolved, {
       onReady: () => this.events.emit('ready'),
       onError: (error) => {
         if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
       },
       onReconnecting: (info) => this.events.emit('reconnecting', info),
-      onClose: () => this.events.emit('close'),
-      onEnd: () => this.events.emit('end'),
-      onPush: (message) => this.events.emit('push', message),
+      onClose: () => {
+        // Invalidations sent while no socket was open are lost: nothing cached can be trusted.
+        this.cache?.clear();
+        this.events.emit('close');
+      },
+      onEnd: () => {
+        this.sentinel?.close();
+        this.events.emit('end');
+      },
+      onReplyError: (error) => this.sentinel?.noticeReplyError(error),
+      onPush: (message) => {
+        this.cache?.onPush(message);
+        this.events.emit('push', message);
+      },
+    });
+    this.sentinel?.listen({
+      leave: (reason) => {
+        this.connection.reconnect(reason);
+        this.pool.retireIdle();
+      },
+      error: (error) => this.emitError(error),
     });
   }
 
@@ -132,7 +186,9 @@ export class Client extends CommandApi<'promise'> {
   }
 
   stats(): ClientStats {
-    return { ...this.connection.stats(), pool: this.pool.stats() };
+    const stats: ClientStats = { ...this.connection.stats(), pool: this.pool.stats() };
+    if (this.cache !== null) stats.cache = this.cache.stats();
+    return stats;
   }
 
   /**
@@ -184,17 +240,106 @@ export class Client extends CommandApi<'promise'> {
   }
 
   /**
+   * Listens to channels on the subscriber connection; resolves once the server confirmed each, so a
+   * message published after that is delivered. `{ buffers: true }` delivers message and channel as
+   * Buffers. Delivery is at most once: what is published while the connection is down is lost.
+   */
+  subscribe(channels: string | readonly string[], listener: MessageListener<string>): Promise<Subscription>;
+  subscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  subscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<string> | MessageListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriber.subscribe('channel', channels, listener, options);
+  }
+
+  /** Like subscribe, for glob-style patterns; the listener also gets the pattern that matched. */
+  psubscribe(patterns: string | readonly string[], listener: PatternListener<string>): Promise<Subscription>;
+  psubscribe(
+    patterns: string | readonly string[],
+    listener: PatternListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  psubscribe(
+    patterns: string | readonly string[],
+    listener: PatternListener<string> | PatternListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriber.subscribe('pattern', patterns, listener, options);
+  }
+
+  /** Like subscribe, for shard channels (SSUBSCRIBE, Redis 7). */
+  ssubscribe(channels: string | readonly string[], listener: MessageListener<string>): Promise<Subscription>;
+  ssubscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  ssubscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<string> | MessageListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriber.subscribe('shard', channels, listener, options);
+  }
+
+  /** Removes every listener of these channels (of all channels when none is named). */
+  unsubscribe(...channels: string[]): Promise<void> {
+    return this.subscriber.unsubscribe('channel', channels);
+  }
+
+  punsubscribe(...patterns: string[]): Promise<void> {
+    return this.subscriber.unsubscribe('pattern', patterns);
+  }
+
+  sunsubscribe(...channels: string[]): Promise<void> {
+    return this.subscriber.unsubscribe('shard', channels);
+  }
+
+  /** Streams every command the server runs to `listener`, on a connection of its own, until stop(). */
+  monitor(listener: MonitorListener): Promise<Monitor> {
+    return startMonitor(this.resolved, listener, {
+      onError: (error) => this.emitError(error),
+      onEnd: (monitor) => this.monitors.delete(monitor),
+    }).then((monitor) => {
+      this.monitors.add(monitor);
+      return monitor;
+    });
+  }
+
+  /**
    * Delivers every reply already owed, then closes. Work already running in isolated() finishes first;
-   * isolated() calls still waiting for a connection reject with ConnectionClosedError.
+   * isolated() calls still waiting for a connection reject with ConnectionClosedError. A blocking
+   * command with a timeout is waited for; one blocked with no timeout (BLPOP … 0) is ended at once.
    */
   quit(): Promise<void> {
-    return Promise.all([this.connection.quit(), this.pool.close('quit')]).then(() => undefined);
+    this.blocking.endUnbounded();
+    this.cache?.close();
+    return Promise.all([
+      this.connection.quit(),
+      this.pool.close('quit'),
+      this.subscriber.close('quit'),
+      ...[...this.monitors].map((monitor) => monitor.stop()),
+    ]).then(() => this.sentinel?.close());
   }
 
   /** Closes now, dedicated connections too; every pending command rejects with ConnectionClosedError. */
   disconnect(): void {
+    this.cache?.close();
     this.connection.disconnect();
+    this.sentinel?.close();
     void this.pool.close('disconnect');
+    void this.subscriber.close('disconnect');
+    for (const monitor of this.monitors) void monitor.stop();
+  }
+
+  private emitError(error: Error): void {
+    if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
   }
 
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this {
@@ -220,7 +365,17 @@ export class Client extends CommandApi<'promise'> {
     args: readonly CommandArg[],
     flags: CommandFlags = flagsOf(String(args[0])),
   ): Promise<RespValue> {
+    if ((flags & CommandFlags.Blocking) !== 0) return this.sendBlockable(args, flags);
+    if (this.cache !== null && (flags & CommandFlags.Cacheable) !== 0)
+      return this.cache.read(args, flags, null, this.connection) as Promise<RespValue>;
     return this.connection.send(args, flags);
+  }
+
+  /** A command that may block: on a leased connection when this call does block (XREAD only with BLOCK). */
+  private sendBlockable(args: readonly CommandArg[], flags: CommandFlags): Promise<RespValue> {
+    const blockMs = blockingTime(args);
+    if (blockMs === undefined) return this.connection.send(args, flags);
+    return this.blocking.send(args, flags, blockMs);
   }
 
   private createPool(resolved: ResolvedOptions): ConnectionPool {
@@ -242,7 +397,12 @@ export class Client extends CommandApi<'promise'> {
     transform: Transform | null,
   ): Promise<unknown> {
     if (args instanceof InvalidArgumentError) return Promise.reject(args);
-    const reply = this.connection.send(args, flags);
+    if (this.cache !== null && (flags & CommandFlags.Cacheable) !== 0)
+      return this.cache.read(args, flags, transform, this.connection);
+    const reply =
+      (flags & CommandFlags.Blocking) === 0
+        ? this.connection.send(args, flags)
+        : this.sendBlockable(args, flags);
     return transform === null ? reply : reply.then((value) => transform(value, args));
   }
 }

@@ -5,6 +5,14 @@ export type { IsolatedConnection } from './client/isolated-connection';
 export type { PoolStats } from './client/pool';
 export { Script, type ScriptOptions } from './client/script';
 export type { ScanOptions, ElementScanOptions } from './client/scan';
+export type {
+  Subscription,
+  SubscribeOptions,
+  MessageListener,
+  PatternListener,
+  SubscriptionKind,
+} from './client/subscriber';
+export type { Monitor, MonitorEvent, MonitorListener } from './client/monitor';
 export type { ClientOptions, PoolOptions, ReconnectOptions } from './connection/options';
 export type { ReconnectingInfo, ConnectionState } from './connection/connection';
 export type { RedisKey } from './commands/api';

@@ -1,4 +1,4 @@
-import { CommandApi } from './commands/api';
+import { ReplyModeRefusals } from './commands/reply-mode-methods';
 import type { Transform } from './commands/reply';
 import type { CommandFlags, Settle } from './connection/pending-command';
 import { InvalidArgumentError } from './errors';
@@ -15,7 +15,7 @@ export type PipelineSink = (
  * Records commands, then sends them back to back in one tick, so they leave in one write.
  * `exec()` never rejects: each slot holds that command's reply or its Error.
  */
-export class Pipeline extends CommandApi<'chain'> {
+export class Pipeline extends ReplyModeRefusals<'chain'> {
   private readonly recorded: {
     args: CommandArg[] | InvalidArgumentError;
     flags: CommandFlags;

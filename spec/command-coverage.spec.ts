@@ -2,7 +2,7 @@ import { Client } from '../lib/client';
 import { Cluster } from '../lib/cluster/cluster';
 import { COMMAND_NAMES, commandInfo } from '../lib/commands/command-table';
 import { definitionOf } from '../lib/commands/groups';
-import { methodNameOf, SURFACE_OWNED_METHODS } from '../lib/commands/method-names';
+import { methodNameOf, REPLY_MODE_METHODS, SURFACE_OWNED_METHODS } from '../lib/commands/method-names';
 import { InvalidArgumentError } from '../lib/errors';
 import { IsolatedConnection } from '../lib/client/isolated-connection';
 import { Transaction } from '../lib/client/transaction';
@@ -36,6 +36,21 @@ describe('every command in the table is a method', () => {
     expect(missing).toEqual([]);
   });
 
+  test.each(SURFACES)(
+    '%s has the SUBSCRIBE family and MONITOR: a listener form on Client, refusing twins elsewhere',
+    (surface, prototype) => {
+      const names =
+        surface === 'Client' || surface === 'Cluster'
+          ? [...REPLY_MODE_METHODS]
+          : [...REPLY_MODE_METHODS].flatMap((method) => [method, `${method}Buffer`]);
+      const missing = names.filter(
+        (name) => typeof (prototype as Record<string, unknown>)[name] !== 'function',
+      );
+      expect(missing).toEqual([]);
+      expect(names.length).toBe(surface === 'Client' || surface === 'Cluster' ? 7 : 14);
+    },
+  );
+
   test('each has a definition whose flags come from the table', () => {
     for (const name of COMMAND_NAMES) {
       const located = definitionOf(name);
@@ -56,7 +71,10 @@ describe('every command in the table is a method', () => {
   test('PING is not resent after a lost connection: the table, not a hand mark, says so', () => {
     expect(commandInfo('PING')!.readonly).toBe(false);
     expect(definitionOf('PING')!.def.flags).toBe(0);
-    expect(definitionOf('GET')!.def.flags).toBe(1);
+    // ReadOnly (1), and Cacheable (16): GET may be answered from a client-side cache.
+    expect(definitionOf('GET')!.def.flags).toBe(17);
+    expect(definitionOf('GET')!.def.cacheable).toBe(true);
+    expect(definitionOf('TTL')!.def.flags).toBe(1);
   });
 });
 
@@ -118,5 +136,18 @@ describe('commands are built as Redis spells them, before anything is sent', () 
     expect(watch).toMatch(/use isolated\(\)/);
     expect(tracking).toMatch(/use the cache option/);
     expect(subscribe).toMatch(/SUBSCRIBE changes the state of the connection/);
+  });
+
+  test('the Transaction refuses the SUBSCRIBE family and MONITOR too', async () => {
+    const client = new Client('redis://127.0.0.1:1', { reconnect: false, offlineQueue: false });
+    const refusals = [
+      client.multi().psubscribeBuffer('p*').exec(),
+      client.multi().sunsubscribe().exec(),
+      client.multi().monitor().exec(),
+    ];
+    for (const refusal of refusals) {
+      await expect(refusal).rejects.toThrow(/changes the state of the connection/);
+    }
+    client.disconnect();
   });
 });

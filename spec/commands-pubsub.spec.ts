@@ -61,14 +61,19 @@ describe('pubsub commands under every protocol', () => {
     expect(Object.keys(results[0].numsub)).toEqual(['ps:news', 'ps:none', 'ps:__proto__']);
   });
 
-  test('the subscribe family is refused on the shared connection', async () => {
+  // The Client's own subscribe() methods take a listener and use a connection of their own (pubsub.spec.ts).
+  test('the subscribe family is refused on the shared connection and in a pipeline', async () => {
     const results = await trio.each(async (c) => ({
-      subscribe: await c.subscribe('ps:x').catch(refused),
-      psubscribe: await c.psubscribe('ps:*').catch(refused),
-      ssubscribe: await c.ssubscribe('ps:{x}').catch(refused),
-      unsubscribe: await c.unsubscribe().catch(refused),
-      punsubscribe: await c.punsubscribe().catch(refused),
-      sunsubscribe: await c.sunsubscribe().catch(refused),
+      subscribe: await c.call('SUBSCRIBE', 'ps:x').catch(refused),
+      psubscribe: await c.call('PSUBSCRIBE', 'ps:*').catch(refused),
+      ssubscribe: await c.call('SSUBSCRIBE', 'ps:{x}').catch(refused),
+      unsubscribe: await c.call('UNSUBSCRIBE').catch(refused),
+      punsubscribe: await c.call('PUNSUBSCRIBE').catch(refused),
+      sunsubscribe: await c
+        .pipeline()
+        .sunsubscribe()
+        .exec()
+        .then(([outcome]) => refused(outcome as Error)),
       stillServing: await c.publish('ps:news', 'after'),
     }));
     expectSameAndRight(results, {

@@ -1,4 +1,4 @@
-import { CommandApi } from '../commands/api';
+import { ReplyModeRefusals } from '../commands/reply-mode-methods';
 import { ISOLATED_ALLOWS, StateChange } from '../commands/connection-state';
 import type { Transform } from '../commands/reply';
 import type { Connection } from '../connection/connection';
@@ -63,10 +63,9 @@ export class IsolatedSession {
       );
     }
     for (const command of commands) this.track(command.args);
-    // EXEC ends every watch, whatever its outcome.
-    return execTransaction(this.connection, commands).finally(() => {
-      this.watched = false;
-    });
+    // `watched` stays set: EXEC ends the watches only if it was sent, and a transaction refused before
+    // sending (a bad argument, a full queue) leaves them armed. The UNWATCH on release is harmless.
+    return execTransaction(this.connection, commands);
   }
 
   /**
@@ -92,7 +91,7 @@ export class IsolatedSession {
  * MULTI, EXEC, DISCARD and SELECT are allowed, since no other caller shares it. What they change is
  * undone (or the connection closed) before anyone else gets it. Usable only until the function returns.
  */
-export class IsolatedConnection extends CommandApi<'promise'> {
+export class IsolatedConnection extends ReplyModeRefusals<'promise'> {
   protected override allowedStateChanges: StateChange = ISOLATED_ALLOWS;
 
   constructor(private readonly session: IsolatedSession) {

@@ -1,4 +1,4 @@
-import { CommandApi } from '../commands/api';
+import { ReplyModeRefusals } from '../commands/reply-mode-methods';
 import { StateChange } from '../commands/connection-state';
 import type { Transform } from '../commands/reply';
 import { CommandFlags } from '../connection/pending-command';
@@ -19,7 +19,7 @@ export type TransactionRunner = (commands: readonly BatchCommand[]) => Promise<R
  * sending (a bad argument, a connection-state command), a watched key changed (WatchError) or Redis
  * refused a queued command (ReplyError with code EXECABORT).
  */
-export class Transaction extends CommandApi<'chain'> {
+export class Transaction extends ReplyModeRefusals<'chain'> {
   private readonly commands: BatchCommand[] = [];
   private readonly transforms: (Transform | null)[] = [];
   private refusal: InvalidArgumentError | null = null;

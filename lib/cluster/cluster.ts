@@ -16,6 +16,7 @@ import {
 import { evalWrites } from '../client/script';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
 import type { ScoredMember, Transform } from '../commands/reply';
+import { blockingTime } from '../commands/blocking';
 import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
 import { CommandFlags } from '../connection/pending-command';
 import {
@@ -48,6 +49,9 @@ import { ShardReplicas } from './shard-replicas';
 import { parseTopology } from './topology';
 import { sendTransactionToShard } from './transaction-fanout';
 import { sendWrite } from './write-fanout';
+import { ClusterSubscriber, publishToShard, type ReplicaView } from './cluster-pubsub';
+import type { MonitorListener } from '../client/monitor';
+import type { MessageListener, PatternListener, SubscribeOptions, Subscription } from '../client/subscriber';
 
 /** Script and function calls: keys are the `numkeys` arguments after args[2]. The _RO forms are reads. */
 const SCRIPT_COMMANDS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
@@ -109,6 +113,8 @@ export class Cluster extends CommandApi<'promise'> {
   private readonly events = new EventEmitter();
   private connecting: Promise<void> | null = null;
   private quitting: Promise<void> | null = null;
+  /** Each channel listened to on one replica of its shard (cluster-pubsub.ts). */
+  private readonly subscriptions: ClusterSubscriber;
 
   /** Validates everything and opens no socket; throws InvalidArgumentError for a bad topology or option. */
   constructor(options: ClusterOptions) {
@@ -124,8 +130,14 @@ export class Cluster extends CommandApi<'promise'> {
       this.emit('replicaError', error, detail),
     );
     this.healthMonitor = new HealthMonitor(this.options.downAfter, this.options.probeInterval, {
-      onDown: (node, reason) => this.emit('serverDown', node.info(), reason),
-      onUp: (node) => this.emit('serverUp', node.info()),
+      onDown: (node, reason) => {
+        this.subscriptions.serverDown(node.replica, node.shard);
+        this.emit('serverDown', node.info(), reason);
+      },
+      onUp: (node) => {
+        this.subscriptions.serverUp(node.shard);
+        this.emit('serverUp', node.info());
+      },
       onClientError: (node, error) => {
         if (this.events.listenerCount('error') > 0) this.emit('error', error, node.info());
       },
@@ -146,6 +158,83 @@ export class Cluster extends CommandApi<'promise'> {
           ),
           this.options.readFrom,
         ),
+    );
+    this.subscriptions = new ClusterSubscriber({
+      shardCount: this.shardCount,
+      shardOf: (channel) => this.shardIndex(channel),
+      replicasOf: (shard) => this.replicaViews(shard),
+      onError: (error) => {
+        if (this.events.listenerCount('error') > 0)
+          this.emit('error', error, { replica: -1, shard: -1, url: '' });
+      },
+    });
+  }
+
+  /**
+   * Listens to channels: each on one healthy replica of its shard (the channel is routed like a key),
+   * moving to another replica when that one goes down, so a message is delivered once. Resolves once
+   * confirmed. At most once: what is published while a listener moves is lost.
+   */
+  subscribe(channels: string | readonly string[], listener: MessageListener<string>): Promise<Subscription>;
+  subscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  subscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<string> | MessageListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriptions.subscribe('channel', channels, listener, options);
+  }
+
+  /** Patterns may match a channel of any shard: each listens on one replica of every shard. */
+  psubscribe(patterns: string | readonly string[], listener: PatternListener<string>): Promise<Subscription>;
+  psubscribe(
+    patterns: string | readonly string[],
+    listener: PatternListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  psubscribe(
+    patterns: string | readonly string[],
+    listener: PatternListener<string> | PatternListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriptions.subscribe('pattern', patterns, listener, options);
+  }
+
+  ssubscribe(channels: string | readonly string[], listener: MessageListener<string>): Promise<Subscription>;
+  ssubscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  ssubscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<string> | MessageListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriptions.subscribe('shard', channels, listener, options);
+  }
+
+  unsubscribe(...channels: string[]): Promise<void> {
+    return this.subscriptions.unsubscribe('channel', channels);
+  }
+
+  punsubscribe(...patterns: string[]): Promise<void> {
+    return this.subscriptions.unsubscribe('pattern', patterns);
+  }
+
+  sunsubscribe(...channels: string[]): Promise<void> {
+    return this.subscriptions.unsubscribe('shard', channels);
+  }
+
+  /** MONITOR watches one server: use server(replica, shard).monitor(listener). */
+  monitor(listener: MonitorListener): Promise<never> {
+    void listener;
+    return Promise.reject(
+      new InvalidArgumentError('MONITOR watches one server: use server(replica, shard).monitor(listener)'),
     );
   }
 
@@ -376,9 +465,22 @@ export class Cluster extends CommandApi<'promise'> {
     }
     const upper = info.name;
     if (upper === 'PING') return this.pingAll(args, flags);
+    // A channel is routed like a key, and a message published like a write: to every replica of its
+    // shard, each of which delivers it to the subscribers listening there (cluster-pubsub.ts).
+    if ((upper === 'PUBLISH' || upper === 'SPUBLISH') && args.length === 3) {
+      return publishToShard(this.replicaViews(this.shardIndex(args[1])), args, flags);
+    }
     if (info.pubsub) {
       throw new InvalidArgumentError(
         `${upper} is pub/sub, which lives on one connection: use server(replica, shard)`,
+      );
+    }
+    if ((flags & CommandFlags.Blocking) !== 0 && blockingTime(args) !== undefined) {
+      throw new InvalidArgumentError(
+        `${upper} blocks its connection until served: the cluster would send it as a write to every ` +
+          `replica of the shard (a pop would pop once on each), so it is refused; ` +
+          `run it on one server with server(replica, shard)` +
+          (args.length > 1 && info.firstKey > 0 ? `, shard ${this.shardIndex(args[1])} for this key` : ''),
       );
     }
     const command = resolveCommand(args) ?? info;
@@ -530,6 +632,17 @@ export class Cluster extends CommandApi<'promise'> {
     return node.replica * this.shardCount + node.shard;
   }
 
+  private replicaViews(shard: number): ReplicaView[] {
+    return this.shards[shard].nodes.map((node) => ({
+      replica: node.replica,
+      shard: node.shard,
+      url: node.url,
+      client: node.client,
+      up: node.up,
+      reachable: node.reachable,
+    }));
+  }
+
   private shardIndex(key: CommandArg): number {
     if (typeof key === 'number') return shardOf(String(key), this.shardCount);
     return shardOf(key, this.shardCount);
@@ -550,6 +663,7 @@ export class Cluster extends CommandApi<'promise'> {
   }
 
   private close(): void {
+    this.subscriptions.closeAll();
     this.runtime.closed = true;
     this.healthMonitor.stop();
     this.runtime.hedges?.stop();

@@ -1688,14 +1688,6 @@ export abstract class CommandMethods<Mode extends ApiMode> {
   moduleUnloadBuffer(name: CommandArg) {
     return this.run(server['MODULE|UNLOAD'], ['MODULE', 'UNLOAD', name], true);
   }
-  /** Listen for all requests received by the server in real time (MONITOR) */
-  monitor() {
-    return this.run(server['MONITOR'], ['MONITOR'], false);
-  }
-  /** Listen for all requests received by the server in real time (MONITOR) */
-  monitorBuffer() {
-    return this.run(server['MONITOR'], ['MONITOR'], true);
-  }
   /** Move a key to another database (MOVE) */
   move(key: RedisKey, db: number | string) {
     return this.run(generic['MOVE'], ['MOVE', key, db], false);
@@ -1856,14 +1848,6 @@ export abstract class CommandMethods<Mode extends ApiMode> {
   psetexBuffer(key: RedisKey, milliseconds: number | string, value: CommandArg) {
     return this.run(strings['PSETEX'], ['PSETEX', key, milliseconds, value], true);
   }
-  /** Listen for messages published to channels matching the given patterns (PSUBSCRIBE) */
-  psubscribe(...args: CommandArg[]) {
-    return this.run(pubsub['PSUBSCRIBE'], ['PSUBSCRIBE', ...args], false);
-  }
-  /** Listen for messages published to channels matching the given patterns (PSUBSCRIBE) */
-  psubscribeBuffer(...args: CommandArg[]) {
-    return this.run(pubsub['PSUBSCRIBE'], ['PSUBSCRIBE', ...args], true);
-  }
   /** Internal command used for replication (PSYNC) */
   psync(replicationid: CommandArg, offset: number | string) {
     return this.run(server['PSYNC'], ['PSYNC', replicationid, offset], false);
@@ -1943,14 +1927,6 @@ export abstract class CommandMethods<Mode extends ApiMode> {
   /** Get the count of subscribers for shard channels (PUBSUB SHARDNUMSUB) */
   pubsubShardnumsubBuffer(...args: CommandArg[]) {
     return this.run(pubsub['PUBSUB|SHARDNUMSUB'], ['PUBSUB', 'SHARDNUMSUB', ...args], true);
-  }
-  /** Stop listening for messages posted to channels matching the given patterns (PUNSUBSCRIBE) */
-  punsubscribe(...args: CommandArg[]) {
-    return this.run(pubsub['PUNSUBSCRIBE'], ['PUNSUBSCRIBE', ...args], false);
-  }
-  /** Stop listening for messages posted to channels matching the given patterns (PUNSUBSCRIBE) */
-  punsubscribeBuffer(...args: CommandArg[]) {
-    return this.run(pubsub['PUNSUBSCRIBE'], ['PUNSUBSCRIBE', ...args], true);
   }
   /** Return a random key from the keyspace (RANDOMKEY) */
   randomkey() {
@@ -2397,14 +2373,6 @@ export abstract class CommandMethods<Mode extends ApiMode> {
   sscanBuffer(key: RedisKey, cursor: number | string, ...args: CommandArg[]) {
     return this.run(sets['SSCAN'], ['SSCAN', key, cursor, ...args], true);
   }
-  /** Listen for messages published to the given shard channels (SSUBSCRIBE) */
-  ssubscribe(...shardchannels: CommandArg[]) {
-    return this.run(pubsub['SSUBSCRIBE'], ['SSUBSCRIBE', ...shardchannels], false);
-  }
-  /** Listen for messages published to the given shard channels (SSUBSCRIBE) */
-  ssubscribeBuffer(...shardchannels: CommandArg[]) {
-    return this.run(pubsub['SSUBSCRIBE'], ['SSUBSCRIBE', ...shardchannels], true);
-  }
   /** Get the length of the value stored in a key (STRLEN) */
   strlen(key: RedisKey) {
     return this.run(strings['STRLEN'], ['STRLEN', key], false);
@@ -2412,14 +2380,6 @@ export abstract class CommandMethods<Mode extends ApiMode> {
   /** Get the length of the value stored in a key (STRLEN) */
   strlenBuffer(key: RedisKey) {
     return this.run(strings['STRLEN'], ['STRLEN', key], true);
-  }
-  /** Listen for messages published to the given channels (SUBSCRIBE) */
-  subscribe(...channels: CommandArg[]) {
-    return this.run(pubsub['SUBSCRIBE'], ['SUBSCRIBE', ...channels], false);
-  }
-  /** Listen for messages published to the given channels (SUBSCRIBE) */
-  subscribeBuffer(...channels: CommandArg[]) {
-    return this.run(pubsub['SUBSCRIBE'], ['SUBSCRIBE', ...channels], true);
   }
   /** Get a substring of the string stored at a key (SUBSTR) */
   substr(key: RedisKey, start: number | string, end: number | string) {
@@ -2444,14 +2404,6 @@ export abstract class CommandMethods<Mode extends ApiMode> {
   /** Add multiple sets and store the resulting set in a key (SUNIONSTORE) */
   sunionstoreBuffer(destination: RedisKey, ...keys: RedisKey[]) {
     return this.run(sets['SUNIONSTORE'], ['SUNIONSTORE', destination, ...keys], true);
-  }
-  /** Stop listening for messages posted to the given shard channels (SUNSUBSCRIBE) */
-  sunsubscribe(...args: CommandArg[]) {
-    return this.run(pubsub['SUNSUBSCRIBE'], ['SUNSUBSCRIBE', ...args], false);
-  }
-  /** Stop listening for messages posted to the given shard channels (SUNSUBSCRIBE) */
-  sunsubscribeBuffer(...args: CommandArg[]) {
-    return this.run(pubsub['SUNSUBSCRIBE'], ['SUNSUBSCRIBE', ...args], true);
   }
   /** Swaps two Redis databases (SWAPDB) */
   swapdb(index1: number | string, index2: number | string) {
@@ -2508,14 +2460,6 @@ export abstract class CommandMethods<Mode extends ApiMode> {
   /** Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking. (UNLINK) */
   unlinkBuffer(...keys: RedisKey[]) {
     return this.run(generic['UNLINK'], ['UNLINK', ...keys], true);
-  }
-  /** Stop listening for messages posted to the given channels (UNSUBSCRIBE) */
-  unsubscribe(...args: CommandArg[]) {
-    return this.run(pubsub['UNSUBSCRIBE'], ['UNSUBSCRIBE', ...args], false);
-  }
-  /** Stop listening for messages posted to the given channels (UNSUBSCRIBE) */
-  unsubscribeBuffer(...args: CommandArg[]) {
-    return this.run(pubsub['UNSUBSCRIBE'], ['UNSUBSCRIBE', ...args], true);
   }
   /** Forget about all watched keys (UNWATCH) */
   unwatch() {

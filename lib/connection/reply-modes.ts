@@ -1,0 +1,104 @@
+import type { ReplySink } from '../resp/decoder';
+import type { RespValue } from '../resp/types';
+
+/** A message of a subscribed connection: `message`/`smessage` [kind, channel, payload], `pmessage` [kind, pattern, channel, payload]. */
+export type PubSubMessage = RespValue[];
+
+/** What a subscriber connection delivers besides replies. */
+export interface SubscriberHooks {
+  /** Strings of the next frame as Buffers: true while some listener wants Buffers. */
+  wantsBuffers(): boolean;
+  onMessage(frame: PubSubMessage): void;
+}
+
+const enum FrameKind {
+  Other,
+  Message,
+  /** A (un)subscribe confirmation: one per channel, each answering one command of its own. */
+  Confirmation,
+}
+
+/** Reads an aggregate's first element as a pub/sub kind without decoding anything else. */
+function kindOf(frame: RespValue[]): FrameKind {
+  if (frame.length < 3) return FrameKind.Other;
+  const head = frame[0];
+  const word =
+    typeof head === 'string'
+      ? head
+      : Buffer.isBuffer(head) && head.length <= 12
+        ? head.toString('latin1')
+        : null;
+  switch (word) {
+    case 'message':
+    case 'pmessage':
+    case 'smessage':
+      return FrameKind.Message;
+    case 'subscribe':
+    case 'psubscribe':
+    case 'ssubscribe':
+    case 'unsubscribe':
+    case 'punsubscribe':
+    case 'sunsubscribe':
+      return FrameKind.Confirmation;
+    default:
+      return FrameKind.Other;
+  }
+}
+
+/**
+ * The subscriber mode of a connection. Messages (RESP2 arrays or RESP3 pushes) go to the hooks; every
+ * other frame answers the head of the FIFO, as on any connection: the handshake's replies, the PING
+ * (a subscribed RESP2 connection answers it with ['pong', '']), and each (un)subscribe confirmation.
+ * For the last to hold, the subscriber sends one channel per command, so N channels are N commands
+ * and N confirmations, matched one to one and in order.
+ */
+export class SubscriberFrames implements ReplySink {
+  constructor(
+    private readonly connection: ReplySink,
+    private readonly hooks: SubscriberHooks,
+  ) {}
+
+  wantsBuffers(): boolean {
+    return this.hooks.wantsBuffers();
+  }
+
+  onReply(value: RespValue): void {
+    if (Array.isArray(value) && kindOf(value) === FrameKind.Message) this.hooks.onMessage(value);
+    else this.connection.onReply(value);
+  }
+
+  onPush(frame: RespValue[]): void {
+    const kind = kindOf(frame);
+    if (kind === FrameKind.Message) this.hooks.onMessage(frame);
+    else if (kind === FrameKind.Confirmation) this.connection.onReply(frame);
+    else this.connection.onPush(frame);
+  }
+}
+
+/** A line of MONITOR's stream: `<unix time> [<db> <client>] "<command>" "<arg>"…`. */
+const MONITOR_LINE = /^\d+\.\d+ \[/;
+
+/**
+ * The MONITOR mode of a connection: after MONITOR's +OK, the server streams one status line per
+ * command it runs. A line goes to `onLine`; anything else (the handshake's replies, MONITOR's own OK)
+ * answers the FIFO. Told apart by shape, since a line may arrive in the same chunk as the OK.
+ */
+export class MonitorFrames implements ReplySink {
+  constructor(
+    private readonly connection: ReplySink,
+    private readonly onLine: (line: string) => void,
+  ) {}
+
+  wantsBuffers(): boolean {
+    return false;
+  }
+
+  onReply(value: RespValue): void {
+    if (typeof value === 'string' && MONITOR_LINE.test(value)) this.onLine(value);
+    else this.connection.onReply(value);
+  }
+
+  onPush(frame: RespValue[]): void {
+    this.connection.onPush(frame);
+  }
+}
