@@ -99,30 +99,40 @@ export class Client extends CommandApi<'promise'> {
     });
     this.pool = this.createPool(resolved);
     this.blocking = new BlockingCommands(this.pool, resolved.commandTimeout);
-    this.connection = new Connection(resolved, {
-      onReady: () => this.events.emit('ready'),
-      onError: (error) => {
-        if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
+    const pubsub = sharedPubsub(typeof url === 'string' ? options : url, resolved.protocol);
+    this.connection = new Connection(
+      resolved,
+      {
+        onReady: () => {
+          if (pubsub) this.subscriber.sharedReady();
+          this.events.emit('ready');
+        },
+        onError: (error) => {
+          if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
+        },
+        onReconnecting: (info) => this.events.emit('reconnecting', info),
+        onClose: () => {
+          // Invalidations sent while no socket was open are lost: nothing cached can be trusted.
+          this.cache?.clear();
+          this.events.emit('close');
+        },
+        onEnd: () => {
+          this.sentinel?.close();
+          this.events.emit('end');
+        },
+        onReplyError: (error) => this.sentinel?.noticeReplyError(error),
+        onPush: (message) => {
+          this.cache?.onPush(message);
+          this.events.emit('push', message);
+        },
       },
-      onReconnecting: (info) => this.events.emit('reconnecting', info),
-      onClose: () => {
-        // Invalidations sent while no socket was open are lost: nothing cached can be trusted.
-        this.cache?.clear();
-        this.events.emit('close');
-      },
-      onEnd: () => {
-        this.sentinel?.close();
-        this.events.emit('end');
-      },
-      onReplyError: (error) => this.sentinel?.noticeReplyError(error),
-      onPush: (message) => {
-        this.cache?.onPush(message);
-        this.events.emit('push', message);
-      },
-    });
+      pubsub ? this.subscriber.sharedFrames() : undefined,
+    );
+    if (pubsub) this.subscriber.useShared(this.connection);
     this.sentinel?.listen({
       leave: (reason) => {
         this.connection.reconnect(reason);
+        this.subscriber.reconnect(reason);
         this.pool.retireIdle();
       },
       error: (error) => this.emitError(error),
@@ -405,4 +415,18 @@ export class Client extends CommandApi<'promise'> {
         : this.sendBlockable(args, flags);
     return transform === null ? reply : reply.then((value) => transform(value, args));
   }
+}
+
+/** `pubsub: 'shared'` was chosen; only RESP3 can carry messages and replies on one connection. */
+function sharedPubsub(options: ClientOptions | undefined, protocol: ResolvedOptions['protocol']): boolean {
+  const mode = options?.pubsub ?? 'dedicated';
+  if (mode !== 'dedicated' && mode !== 'shared') {
+    throw new InvalidArgumentError(`pubsub must be 'dedicated' or 'shared', got ${String(mode)}`);
+  }
+  if (mode === 'shared' && protocol !== 3) {
+    throw new InvalidArgumentError(
+      "pubsub: 'shared' needs protocol: 3: a subscribed RESP2 connection can run no other command",
+    );
+  }
+  return mode === 'shared';
 }

@@ -231,6 +231,71 @@ describe.each([2, 3] as const)('pub/sub under protocol %i', (protocol) => {
   });
 });
 
+describe("pubsub: 'shared' (RESP3 pushes on the shared connection)", () => {
+  function sharedClient(): Client {
+    const client = new Client(server.url, {
+      protocol: 3,
+      pubsub: 'shared',
+      reconnect: FAST_RECONNECT,
+      commandTimeout: WAIT_MS,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  test('messages and replies share one connection, each where it belongs', async () => {
+    const client = sharedClient();
+    const observer = newClient(3);
+    const channel = name('shared');
+    const key = name('shared-key');
+    const got: string[][] = [];
+    const before = await pubsubClients(observer);
+    await client.subscribe(channel, (message, from) => got.push([message, from]));
+    await client.psubscribe(`${channel}*`, (message, from, pattern) => got.push([message, from, pattern]));
+    // No second connection: the shared one is now the pubsub client.
+    expect(await pubsubClients(observer)).toBe(before + 1);
+    expect(client.stats().pool.open).toBe(0);
+    const [set, count, value] = await Promise.all([
+      client.set(key, 'v'),
+      client.publish(channel, 'hello'),
+      client.get(key),
+    ]);
+    expect([set, count, value]).toEqual(['OK', 2, 'v']);
+    expect(await client.lrange(name('empty'), 0, -1)).toEqual([]);
+    await until('both deliveries', () => got.length === 2);
+    expect(got).toEqual([
+      ['hello', channel],
+      ['hello', channel, `${channel}*`],
+    ]);
+    await client.unsubscribe();
+    await client.punsubscribe();
+    expect(await client.publish(channel, 'gone')).toBe(0);
+    // Unsubscribing everything leaves the shared connection open for commands.
+    expect(await client.get(key)).toBe('v');
+  });
+
+  test('after CLIENT KILL TYPE pubsub the shared connection resubscribes', async () => {
+    const client = sharedClient();
+    const channel = name('shared-kill');
+    const got: string[] = [];
+    await client.subscribe(channel, (message) => got.push(message));
+    const resubscribed = once(client, 'resubscribed');
+    await newClient(3).call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await resubscribed;
+    expect(await client.publish(channel, 'again')).toBe(1);
+    await until('the message', () => got.length === 1);
+    expect(got).toEqual(['again']);
+  });
+
+  test('refused where it cannot work: protocol 2, and Buffers', async () => {
+    expect(() => new Client(server.url, { protocol: 2, pubsub: 'shared' })).toThrow(InvalidArgumentError);
+    const client = sharedClient();
+    await expect(client.subscribe('x', () => undefined, { buffers: true })).rejects.toThrow(
+      InvalidArgumentError,
+    );
+  });
+});
+
 describe('bad input', () => {
   test('channels and listeners are checked before anything is sent', async () => {
     const client = newClient(3);

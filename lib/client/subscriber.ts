@@ -1,7 +1,8 @@
 import { Connection } from '../connection/connection';
 import type { ResolvedOptions } from '../connection/options';
 import { CommandFlags } from '../connection/pending-command';
-import { SubscriberFrames, type PubSubMessage } from '../connection/reply-modes';
+import { SharedSubscriberFrames, SubscriberFrames, type PubSubMessage } from '../connection/reply-modes';
+import type { ReplySink } from '../resp/decoder';
 import { ConnectionClosedError, ConnectionError, InvalidArgumentError } from '../errors';
 import type { RespValue } from '../resp/types';
 
@@ -74,6 +75,9 @@ export class Subscriber {
   /** (Un)subscribe commands not yet answered: the connection is not closed under them. */
   private pendingCommands = 0;
   private closed = false;
+  /** With `pubsub: 'shared'` (RESP3 only): the Client's own connection, whose pushes carry messages. */
+  private shared: Connection | null = null;
+  private sharedReadyBefore = false;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -100,6 +104,13 @@ export class Subscriber {
       return Promise.reject(new InvalidArgumentError('subscribe options must be an object: { buffers }'));
     }
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is closed'));
+    if (this.shared !== null && options?.buffers === true) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          "{ buffers: true } needs the dedicated subscriber connection: with pubsub: 'shared', messages are decoded as the shared connection's replies are (text)",
+        ),
+      );
+    }
     // Checked to be a function above; the overloads of the Client's methods type it by `buffers`.
     const entry: Entry =
       options?.buffers === true
@@ -145,6 +156,33 @@ export class Subscriber {
     return this.send(COMMANDS[kind][1], emptied);
   }
 
+  /**
+   * Chooses the shared connection for subscriptions (`pubsub: 'shared'`): returns how its decoder's
+   * frames are to be routed, then `useShared` hands the connection over once built.
+   */
+  sharedFrames(): (connection: ReplySink) => ReplySink {
+    return (sink) => new SharedSubscriberFrames(sink, (frame) => this.deliver(frame));
+  }
+
+  useShared(connection: Connection): void {
+    this.shared = connection;
+  }
+
+  /** The shared connection is ready: after a reconnect, what was subscribed is subscribed again. */
+  sharedReady(): void {
+    if (this.shared === null) return;
+    if (this.sharedReadyBefore && this.connection === this.shared) this.resubscribe(this.shared);
+    this.sharedReadyBefore = true;
+  }
+
+  /**
+   * Leaves the server now (a Sentinel failover): the subscriber connection reconnects to the server
+   * found then, and subscribes again there. The shared connection is the Client's to move.
+   */
+  reconnect(reason: Error): void {
+    if (this.connection !== null && this.connection !== this.shared) this.connection.reconnect(reason);
+  }
+
   /** Ends the subscriber connection with the Client: `quit` lets owed confirmations arrive first. */
   close(how: 'quit' | 'disconnect'): Promise<void> {
     this.closed = true;
@@ -152,7 +190,8 @@ export class Subscriber {
     this.bufferEntries = 0;
     const connection = this.connection;
     this.connection = null;
-    if (connection === null) return Promise.resolve();
+    // The shared connection is the Client's to close.
+    if (connection === null || connection === this.shared) return Promise.resolve();
     if (how === 'quit') return connection.quit();
     connection.disconnect();
     return Promise.resolve();
@@ -205,10 +244,11 @@ export class Subscriber {
     for (const registry of Object.values(this.registry)) if (registry.size > 0) return;
     const connection = this.connection;
     this.connection = null;
-    void connection.quit();
+    if (connection !== this.shared) void connection.quit();
   }
 
   private open(): Connection {
+    if (this.shared !== null) return (this.connection = this.shared);
     let readyBefore = false;
     const connection: Connection = new Connection(
       subscriberOptions(this.options),

@@ -85,6 +85,12 @@ export interface ClientOptions {
   /** Dedicated connections for isolated(): `{ max: 16, idleTimeout: 30_000 }` by default. */
   pool?: PoolOptions;
   /**
+   * Where subscriptions live. 'dedicated' (the default): a connection of their own, opened on first
+   * use. 'shared': the shared connection's RESP3 push frames (protocol 3 only), one socket fewer, but
+   * every message then passes through the connection that carries every command.
+   */
+  pubsub?: 'dedicated' | 'shared';
+  /**
    * Redis Sentinel URLs (redis://[user:pass@]host[:26379]): the server is the one they name for
    * `masterName`, found again on every reconnect and followed through failovers. No URL is then given.
    */

@@ -75,6 +75,35 @@ export class SubscriberFrames implements ReplySink {
   }
 }
 
+/**
+ * The opt-in RESP3 form of subscriber mode on the shared connection (`pubsub: 'shared'`): replies are
+ * left alone, since under RESP3 a message is always a push frame and a reply never is; pushes that are
+ * messages go to `onMessage`, confirmations answer their (un)subscribe command in the FIFO, and the
+ * rest (invalidations…) are the connection's. Installed only when chosen, so the default shared
+ * connection's decoder still feeds the connection directly.
+ */
+export class SharedSubscriberFrames implements ReplySink {
+  constructor(
+    private readonly connection: ReplySink,
+    private readonly onMessage: (frame: PubSubMessage) => void,
+  ) {}
+
+  wantsBuffers(): boolean {
+    return this.connection.wantsBuffers();
+  }
+
+  onReply(value: RespValue): void {
+    this.connection.onReply(value);
+  }
+
+  onPush(frame: RespValue[]): void {
+    const kind = kindOf(frame);
+    if (kind === FrameKind.Message) this.onMessage(frame);
+    else if (kind === FrameKind.Confirmation) this.connection.onReply(frame);
+    else this.connection.onPush(frame);
+  }
+}
+
 /** A line of MONITOR's stream: `<unix time> [<db> <client>] "<command>" "<arg>"…`. */
 const MONITOR_LINE = /^\d+\.\d+ \[/;
 
