@@ -1,7 +1,7 @@
 /**
  * Client-side caching bench: a hot-key read load, side by side in one run.
  *
- *   npx ts-node --transpile-only bench/cache.ts [--quick] [--repeats=N]
+ *   npx ts-node --transpile-only bench/cache.ts [--quick] [--repeats=N] [--set-percent=10]
  *
  * 90% GET and 10% SET of 100-byte values over 1,000 keys, the key drawn from a Zipf distribution
  * (exponent 0.99) by a seeded generator, so every client sees the same sequence of operations; 128 in
@@ -43,15 +43,15 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** The same operations for every subject: 10% SET, the rest GET, keys by Zipf rank. */
-function workload(): Step[] {
+/** The same operations for every subject: `setShare` SETs, the rest GETs, keys by Zipf rank. */
+function workload(setShare: number): Step[] {
   const cdf: number[] = [];
   let total = 0;
   for (let rank = 1; rank <= KEYS; rank++) cdf.push((total += 1 / Math.pow(rank, ZIPF_EXPONENT)));
   const random = seeded(SEED);
   const steps: Step[] = [];
   for (let i = 0; i < SEQUENCE_LENGTH; i++) {
-    const set = random() < 0.1;
+    const set = random() < setShare;
     const target = random() * total;
     let lo = 0;
     let hi = KEYS - 1;
@@ -144,20 +144,27 @@ async function runCell(): Promise<void> {
     url: string;
     warmupMs: number;
     windowMs: number;
+    setShare: number;
   };
-  const opened = await openSubject(cell.subject, cell.url, workload());
+  const opened = await openSubject(cell.subject, cell.url, workload(cell.setShare));
   const result = await measure(opened.op, cell.warmupMs, cell.windowMs);
   result.cache = opened.cacheStats();
   await opened.close();
   process.send?.(result);
 }
 
-function forkCell(subject: Subject, url: string, warmupMs: number, windowMs: number): Promise<CellResult> {
+function forkCell(
+  subject: Subject,
+  url: string,
+  warmupMs: number,
+  windowMs: number,
+  setShare: number,
+): Promise<CellResult> {
   return new Promise((resolve, reject) => {
     const child = track(
       fork(__filename, ['--cell'], {
         execArgv: ['-r', 'ts-node/register/transpile-only'],
-        env: { ...process.env, BENCH_CELL: JSON.stringify({ subject, url, warmupMs, windowMs }) },
+        env: { ...process.env, BENCH_CELL: JSON.stringify({ subject, url, warmupMs, windowMs, setShare }) },
       }),
     );
     let result: CellResult | null = null;
@@ -173,6 +180,9 @@ async function main(argv: string[]): Promise<void> {
   const repeats = Number(
     argv.find((arg) => arg.startsWith('--repeats='))?.slice('--repeats='.length) ?? (quick ? 1 : 3),
   );
+  const setPercent = Number(
+    argv.find((arg) => arg.startsWith('--set-percent='))?.slice('--set-percent='.length) ?? 10,
+  );
   const warmupMs = quick ? 300 : 500;
   const windowMs = quick ? 700 : 2000;
   installCleanup(() => undefined);
@@ -185,7 +195,7 @@ async function main(argv: string[]): Promise<void> {
     const samples = new Map<Subject, CellResult[]>();
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (const subject of subjects) {
-        const result = await forkCell(subject, server.url, warmupMs, windowMs);
+        const result = await forkCell(subject, server.url, warmupMs, windowMs, setPercent / 100);
         samples.set(subject, [...(samples.get(subject) ?? []), result]);
         console.log(
           `${subject}: ${Math.round(result.opsPerSec).toLocaleString('en-US')} ops/s, ` +
@@ -194,7 +204,7 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     console.log(
-      `\nmedian of ${repeats} (90% GET / 10% SET, Zipf ${ZIPF_EXPONENT} over ${KEYS} keys, ${DEPTH} in flight, ${windowMs} ms windows):`,
+      `\nmedian of ${repeats} (${100 - setPercent}% GET / ${setPercent}% SET, Zipf ${ZIPF_EXPONENT} over ${KEYS} keys, ${DEPTH} in flight, ${windowMs} ms windows):`,
     );
     console.log('| subject | ops/s (median) | min–max | client CPU µs/op (median) |');
     const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
