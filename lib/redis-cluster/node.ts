@@ -26,6 +26,7 @@ export interface RedisClusterNodeHealth {
 /** One node: its pipelined Client and what the slot map says of it. */
 export class ClusterNode {
   readonly key: string;
+  readonly host: string;
   readonly url: string;
   readonly client: Client;
   role: NodeRole = 'master';
@@ -41,6 +42,7 @@ export class ClusterNode {
     onLost: (node: ClusterNode) => void,
   ) {
     this.key = addressKey(address);
+    this.host = address.host;
     this.url = `${tls ? 'rediss' : 'redis'}://${this.key}`;
     this.client = new Client(this.url, options);
     this.client.on('reconnecting', () => {

@@ -354,7 +354,7 @@ export class RedisCluster extends CommandApi<'promise'> {
       if (error instanceof ConnectionError || error instanceof TimeoutError) this.noteTrouble(node, error);
       if (!(error instanceof ConnectionError) || error.sent) return Promise.reject(error);
     }
-    return this.withRedirects(slot, read, send, error);
+    return this.withRedirects(slot, read, send, error, node);
   }
 
   /**
@@ -367,7 +367,10 @@ export class RedisCluster extends CommandApi<'promise'> {
     read: boolean,
     send: (node: ClusterNode, asking: boolean) => Promise<T>,
     first?: unknown,
+    firstNode?: ClusterNode,
   ): Promise<T> {
+    // Who answered last: a redirect to ':port' (an unknown endpoint) means that node's host.
+    let answered = firstNode;
     const deadline = Date.now() + this.options.commandTimeout;
     let error: unknown = first;
     let redirects = 0;
@@ -385,11 +388,11 @@ export class RedisCluster extends CommandApi<'promise'> {
           );
         }
         if (redirect !== null && redirect.kind === 'MOVED') {
-          target = this.nodeAt(redirect.target);
+          target = this.nodeAt(redirectTarget(redirect.target, answered));
           this.assign(redirect.slot, target);
           this.scheduleRefresh();
         } else if (redirect !== null && redirect.kind === 'ASK') {
-          target = this.nodeAt(redirect.target);
+          target = this.nodeAt(redirectTarget(redirect.target, answered));
           asking = true;
         } else {
           // TRYAGAIN, CLUSTERDOWN, or a master lost until its replica takes over: wait, bounded by the deadline.
@@ -409,6 +412,7 @@ export class RedisCluster extends CommandApi<'promise'> {
         target = node;
       }
       try {
+        answered = target;
         return await send(target, asking);
       } catch (caught) {
         if (redirectOf(caught) === null) {
@@ -541,9 +545,9 @@ export class RedisCluster extends CommandApi<'promise'> {
   }
 
   private onNodeLost(node: ClusterNode): void {
-    if (this.closed) return;
+    // A node dropped from the map ends when it is quit: that is no news.
+    if (this.closed || this.byAddress.get(node.key) !== node) return;
     this.scheduleRefresh();
-    void node;
   }
 
   private noteTrouble(node: ClusterNode, error: Error): void {
@@ -714,6 +718,11 @@ export class RedisCluster extends CommandApi<'promise'> {
       });
     }
   }
+}
+
+function redirectTarget(target: NodeAddress, answered: ClusterNode | undefined): NodeAddress {
+  if (target.host !== '' || answered === undefined) return target;
+  return { host: answered.host, port: target.port };
 }
 
 /** CLUSTER SHARDS, or CLUSTER SLOTS from a server that does not know SHARDS (Redis before 7). */
