@@ -1,6 +1,6 @@
 /** Pub/sub on the Client's subscriber connection, against real redis-servers, under protocol 2 and 3. */
 import { Client } from '../lib/client';
-import type { MonitorEvent } from '../lib/client/monitor';
+import { parseMonitorLine, type MonitorEvent } from '../lib/client/monitor';
 import { InvalidArgumentError } from '../lib/errors';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 
@@ -220,9 +220,9 @@ describe.each([2, 3] as const)('pub/sub under protocol %i', (protocol) => {
     const monitor = await client.monitor((event) => {
       if (event.args[1] === key) seen.push(event);
     });
-    await client.set(key, 'v "quoted"\n');
+    await client.set(key, 'v "quoted"\né');
     await until('the monitored SET', () => seen.length === 1);
-    expect(seen[0]!.args).toEqual(['SET', key, 'v "quoted"\n']);
+    expect(seen[0]!.args).toEqual(['SET', key, 'v "quoted"\né']);
     expect(seen[0]!.db).toBe(0);
     await monitor.stop();
     await client.set(key, 'unseen');
@@ -294,6 +294,17 @@ describe("pubsub: 'shared' (RESP3 pushes on the shared connection)", () => {
       InvalidArgumentError,
     );
   });
+});
+
+test("MONITOR lines are parsed with Redis's escapes undone", () => {
+  expect(parseMonitorLine('1700000000.123456 [3 lua] "SET" "a\\"b" "\\x00\\xc3\\xa9\\n\\t\\\\"')).toEqual({
+    time: 1700000000.123456,
+    db: 3,
+    source: 'lua',
+    args: ['SET', 'a"b', '\x00é\n\t\\'],
+    raw: '1700000000.123456 [3 lua] "SET" "a\\"b" "\\x00\\xc3\\xa9\\n\\t\\\\"',
+  });
+  expect(parseMonitorLine('OK').args).toEqual([]);
 });
 
 describe('bad input', () => {

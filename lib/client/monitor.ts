@@ -99,16 +99,12 @@ export function parseMonitorLine(raw: string): MonitorEvent {
   };
 }
 
-const ESCAPES: Record<string, string> = {
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  a: '\x07',
-  b: '\b',
-  '"': '"',
-  '\\': '\\',
-};
+const ESCAPES: Record<string, number> = { n: 10, r: 13, t: 9, a: 7, b: 8, '"': 34, '\\': 92 };
 
+/**
+ * The quoted arguments of a MONITOR line. Redis writes each byte outside printable ASCII as \xHH, so
+ * bytes are gathered and read as UTF-8 at the end: an 'é' arrives as "\xc3\xa9".
+ */
 function quotedArgs(text: string): string[] {
   const args: string[] = [];
   let i = 0;
@@ -117,25 +113,26 @@ function quotedArgs(text: string): string[] {
       i++;
       continue;
     }
-    let arg = '';
+    const bytes: number[] = [];
     i++;
     while (i < text.length && text[i] !== '"') {
-      const char = text[i] as string;
-      if (char === '\\' && i + 1 < text.length) {
+      const code = text.charCodeAt(i);
+      if (code === 92 && i + 1 < text.length) {
         const next = text[i + 1] as string;
-        if (next === 'x' && i + 3 < text.length) {
-          arg += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16));
+        const hex = next === 'x' ? Number.parseInt(text.slice(i + 2, i + 4), 16) : NaN;
+        if (!Number.isNaN(hex)) {
+          bytes.push(hex);
           i += 4;
-          continue;
+        } else {
+          bytes.push(ESCAPES[next] ?? next.charCodeAt(0));
+          i += 2;
         }
-        arg += ESCAPES[next] ?? next;
-        i += 2;
         continue;
       }
-      arg += char;
+      bytes.push(code);
       i++;
     }
-    args.push(arg);
+    args.push(Buffer.from(bytes).toString());
     i++;
   }
   return args;
