@@ -109,7 +109,12 @@ function resplineOp(client: Client, workload: Workload): Op {
 }
 
 /** Keeps `depth` commands in flight with plain async loops; counts completions in the window. */
-async function measure(op: Op, depth: number, warmupMs: number, windowMs: number): Promise<number> {
+async function measure(
+  op: Op,
+  depth: number,
+  warmupMs: number,
+  windowMs: number,
+): Promise<{ opsPerSec: number; cpuMicrosPerOp: number }> {
   let next = 0;
   let counting = false;
   let completed = 0;
@@ -126,11 +131,15 @@ async function measure(op: Op, depth: number, warmupMs: number, windowMs: number
   await new Promise((resolve) => setTimeout(resolve, warmupMs));
   counting = true;
   const windowStart = performance.now();
+  const cpuStart = process.cpuUsage();
   await new Promise((resolve) => setTimeout(resolve, windowMs));
   counting = false;
+  const cpu = process.cpuUsage(cpuStart);
   const elapsed = performance.now() - windowStart;
+  const counted = completed;
   await Promise.all(loops);
-  return (completed / elapsed) * 1000;
+  // The client's own CPU per command: what the library costs, less sensitive to the server's share of the cores.
+  return { opsPerSec: (counted / elapsed) * 1000, cpuMicrosPerOp: (cpu.user + cpu.system) / counted };
 }
 
 async function runCell(): Promise<void> {
@@ -140,12 +149,17 @@ async function runCell(): Promise<void> {
     windowMs: number;
   };
   const opened = await openSubject(cell.subject, cell.workload, cell.url);
-  const opsPerSec = await measure(opened.op, cell.depth, cell.warmupMs, cell.windowMs);
+  const result = await measure(opened.op, cell.depth, cell.warmupMs, cell.windowMs);
   await opened.close();
-  process.send?.({ opsPerSec });
+  process.send?.(result);
 }
 
-function forkCell(cell: Cell, url: string, warmupMs: number, windowMs: number): Promise<number> {
+interface CellResult {
+  opsPerSec: number;
+  cpuMicrosPerOp: number;
+}
+
+function forkCell(cell: Cell, url: string, warmupMs: number, windowMs: number): Promise<CellResult> {
   return new Promise((resolve, reject) => {
     const child = track(
       fork(__filename, ['--cell'], {
@@ -153,8 +167,8 @@ function forkCell(cell: Cell, url: string, warmupMs: number, windowMs: number): 
         env: { ...process.env, BENCH_CELL: JSON.stringify({ ...cell, url, warmupMs, windowMs }) },
       }),
     );
-    let result: number | null = null;
-    child.on('message', (message: { opsPerSec: number }) => (result = message.opsPerSec));
+    let result: CellResult | null = null;
+    child.on('message', (message: CellResult) => (result = message));
     child.on('exit', (code) =>
       result === null
         ? reject(new Error(`cell ${JSON.stringify(cell)} exited with ${code}`))
@@ -200,21 +214,26 @@ async function main(argv: string[]): Promise<void> {
         for (const subject of ['respline', 'ioredis', 'node-redis'] as const)
           cells.push({ subject, workload, depth: 128 });
 
-    const samples = new Map<string, number[]>();
+    const samples = new Map<string, CellResult[]>();
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (const cell of cells) {
         const key = `${cell.workload}@${cell.depth} ${cell.subject}`;
-        const opsPerSec = await forkCell(cell, server.url, warmupMs, windowMs);
-        samples.set(key, [...(samples.get(key) ?? []), opsPerSec]);
-        console.log(`${key}: ${Math.round(opsPerSec).toLocaleString('en-US')} ops/s`);
+        const result = await forkCell(cell, server.url, warmupMs, windowMs);
+        samples.set(key, [...(samples.get(key) ?? []), result]);
+        console.log(
+          `${key}: ${Math.round(result.opsPerSec).toLocaleString('en-US')} ops/s, ${result.cpuMicrosPerOp.toFixed(2)} µs CPU/op`,
+        );
       }
     }
     console.log(`\nmedian of ${repeats} (base ${base}, ${windowMs} ms windows, async loops):`);
-    for (const [key, values] of samples) {
-      const sorted = [...values].sort((a, b) => a - b);
-      const median = sorted[Math.floor(sorted.length / 2)];
+    console.log('| cell | ops/s (median) | min–max | client CPU µs/op (median) |');
+    for (const [key, results] of samples) {
+      const ops = results.map((result) => result.opsPerSec).sort((a, b) => a - b);
+      const cpu = results.map((result) => result.cpuMicrosPerOp).sort((a, b) => a - b);
+      const mid = Math.floor(ops.length / 2);
+      const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
       console.log(
-        `| ${key} | ${Math.round(median).toLocaleString('en-US')} | ${Math.round(sorted[0]).toLocaleString('en-US')}–${Math.round(sorted[sorted.length - 1]).toLocaleString('en-US')} |`,
+        `| ${key} | ${fmt(ops[mid])} | ${fmt(ops[0])}–${fmt(ops[ops.length - 1])} | ${cpu[mid].toFixed(2)} |`,
       );
     }
   } finally {

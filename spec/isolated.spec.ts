@@ -161,6 +161,20 @@ describe('giving the connection back', () => {
     expect(await c.get('reset:mine')).toBe('v');
   });
 
+  test('a WATCH whose transaction was refused before sending does not reach the next lease', async () => {
+    const c = client({ pool: { max: 1 } });
+    const other = client();
+    await c.isolated(async (conn) => {
+      await conn.watch('leak:wk');
+      // NaN cannot be encoded: the transaction is refused whole and EXEC never goes out.
+      await expect(conn.multi().set('leak:wk', NaN).exec()).rejects.toBeInstanceOf(InvalidArgumentError);
+    });
+    await other.set('leak:wk', 'changed');
+    // Same connection (max 1): had the WATCH survived, this EXEC would fail with WatchError.
+    const replies = await c.isolated((conn) => conn.multi().set('leak:x', 'after').exec());
+    expect(replies).toEqual(['OK']);
+  });
+
   test('a MULTI left open with call() is discarded', async () => {
     const c = client({ pool: { max: 1 } });
     await c.del('open:k');
