@@ -60,8 +60,9 @@ export class Transaction extends ReplyModeRefusals<'chain'> {
       this.refusal ??= args;
       return this;
     }
-    // A command inside MULTI only queues; resending it alone after a lost socket would run it outside.
-    this.commands.push({ args, flags: flags & ~CommandFlags.ReadOnly });
+    // A command inside MULTI only queues: resending it alone after a lost socket would run it outside,
+    // and a cache must not answer it. Of its flags only the Buffers choice still applies.
+    this.commands.push({ args, flags: flags & CommandFlags.Buffers });
     this.transforms.push(transform);
     return this;
   }
