@@ -22,6 +22,363 @@ import {
   transactions,
 } from '../groups';
 
+const DEF_ACL = server['ACL'];
+const DEF_ACL_CAT = server['ACL|CAT'];
+const DEF_ACL_DELUSER = server['ACL|DELUSER'];
+const DEF_ACL_DRYRUN = server['ACL|DRYRUN'];
+const DEF_ACL_GENPASS = server['ACL|GENPASS'];
+const DEF_ACL_GETUSER = server['ACL|GETUSER'];
+const DEF_ACL_HELP = server['ACL|HELP'];
+const DEF_ACL_LIST = server['ACL|LIST'];
+const DEF_ACL_LOAD = server['ACL|LOAD'];
+const DEF_ACL_LOG = server['ACL|LOG'];
+const DEF_ACL_SAVE = server['ACL|SAVE'];
+const DEF_ACL_SETUSER = server['ACL|SETUSER'];
+const DEF_ACL_USERS = server['ACL|USERS'];
+const DEF_ACL_WHOAMI = server['ACL|WHOAMI'];
+const DEF_APPEND = strings['APPEND'];
+const DEF_ASKING = cluster['ASKING'];
+const DEF_AUTH = connection['AUTH'];
+const DEF_BGREWRITEAOF = server['BGREWRITEAOF'];
+const DEF_BGSAVE = server['BGSAVE'];
+const DEF_BITCOUNT = bitmaps['BITCOUNT'];
+const DEF_BITFIELD = bitmaps['BITFIELD'];
+const DEF_BITFIELD_RO = bitmaps['BITFIELD_RO'];
+const DEF_BITOP = bitmaps['BITOP'];
+const DEF_BITPOS = bitmaps['BITPOS'];
+const DEF_BLMOVE = lists['BLMOVE'];
+const DEF_BLMPOP = lists['BLMPOP'];
+const DEF_BLPOP = lists['BLPOP'];
+const DEF_BRPOP = lists['BRPOP'];
+const DEF_BRPOPLPUSH = lists['BRPOPLPUSH'];
+const DEF_BZMPOP = sortedSets['BZMPOP'];
+const DEF_BZPOPMAX = sortedSets['BZPOPMAX'];
+const DEF_BZPOPMIN = sortedSets['BZPOPMIN'];
+const DEF_CLIENT = connection['CLIENT'];
+const DEF_CLIENT_CACHING = connection['CLIENT|CACHING'];
+const DEF_CLIENT_GETNAME = connection['CLIENT|GETNAME'];
+const DEF_CLIENT_GETREDIR = connection['CLIENT|GETREDIR'];
+const DEF_CLIENT_HELP = connection['CLIENT|HELP'];
+const DEF_CLIENT_ID = connection['CLIENT|ID'];
+const DEF_CLIENT_INFO = connection['CLIENT|INFO'];
+const DEF_CLIENT_KILL = connection['CLIENT|KILL'];
+const DEF_CLIENT_LIST = connection['CLIENT|LIST'];
+const DEF_CLIENT_NO_EVICT = connection['CLIENT|NO-EVICT'];
+const DEF_CLIENT_PAUSE = connection['CLIENT|PAUSE'];
+const DEF_CLIENT_REPLY = connection['CLIENT|REPLY'];
+const DEF_CLIENT_SETNAME = connection['CLIENT|SETNAME'];
+const DEF_CLIENT_TRACKING = connection['CLIENT|TRACKING'];
+const DEF_CLIENT_TRACKINGINFO = connection['CLIENT|TRACKINGINFO'];
+const DEF_CLIENT_UNBLOCK = connection['CLIENT|UNBLOCK'];
+const DEF_CLIENT_UNPAUSE = connection['CLIENT|UNPAUSE'];
+const DEF_CLUSTER = cluster['CLUSTER'];
+const DEF_CLUSTER_ADDSLOTS = cluster['CLUSTER|ADDSLOTS'];
+const DEF_CLUSTER_ADDSLOTSRANGE = cluster['CLUSTER|ADDSLOTSRANGE'];
+const DEF_CLUSTER_BUMPEPOCH = cluster['CLUSTER|BUMPEPOCH'];
+const DEF_CLUSTER_COUNT_FAILURE_REPORTS = cluster['CLUSTER|COUNT-FAILURE-REPORTS'];
+const DEF_CLUSTER_COUNTKEYSINSLOT = cluster['CLUSTER|COUNTKEYSINSLOT'];
+const DEF_CLUSTER_DELSLOTS = cluster['CLUSTER|DELSLOTS'];
+const DEF_CLUSTER_DELSLOTSRANGE = cluster['CLUSTER|DELSLOTSRANGE'];
+const DEF_CLUSTER_FAILOVER = cluster['CLUSTER|FAILOVER'];
+const DEF_CLUSTER_FLUSHSLOTS = cluster['CLUSTER|FLUSHSLOTS'];
+const DEF_CLUSTER_FORGET = cluster['CLUSTER|FORGET'];
+const DEF_CLUSTER_GETKEYSINSLOT = cluster['CLUSTER|GETKEYSINSLOT'];
+const DEF_CLUSTER_HELP = cluster['CLUSTER|HELP'];
+const DEF_CLUSTER_INFO = cluster['CLUSTER|INFO'];
+const DEF_CLUSTER_KEYSLOT = cluster['CLUSTER|KEYSLOT'];
+const DEF_CLUSTER_LINKS = cluster['CLUSTER|LINKS'];
+const DEF_CLUSTER_MEET = cluster['CLUSTER|MEET'];
+const DEF_CLUSTER_MYID = cluster['CLUSTER|MYID'];
+const DEF_CLUSTER_NODES = cluster['CLUSTER|NODES'];
+const DEF_CLUSTER_REPLICAS = cluster['CLUSTER|REPLICAS'];
+const DEF_CLUSTER_REPLICATE = cluster['CLUSTER|REPLICATE'];
+const DEF_CLUSTER_RESET = cluster['CLUSTER|RESET'];
+const DEF_CLUSTER_SAVECONFIG = cluster['CLUSTER|SAVECONFIG'];
+const DEF_CLUSTER_SET_CONFIG_EPOCH = cluster['CLUSTER|SET-CONFIG-EPOCH'];
+const DEF_CLUSTER_SETSLOT = cluster['CLUSTER|SETSLOT'];
+const DEF_CLUSTER_SHARDS = cluster['CLUSTER|SHARDS'];
+const DEF_CLUSTER_SLAVES = cluster['CLUSTER|SLAVES'];
+const DEF_CLUSTER_SLOTS = cluster['CLUSTER|SLOTS'];
+const DEF_COMMAND = server['COMMAND'];
+const DEF_COMMAND_COUNT = server['COMMAND|COUNT'];
+const DEF_COMMAND_DOCS = server['COMMAND|DOCS'];
+const DEF_COMMAND_GETKEYS = server['COMMAND|GETKEYS'];
+const DEF_COMMAND_GETKEYSANDFLAGS = server['COMMAND|GETKEYSANDFLAGS'];
+const DEF_COMMAND_HELP = server['COMMAND|HELP'];
+const DEF_COMMAND_INFO = server['COMMAND|INFO'];
+const DEF_COMMAND_LIST = server['COMMAND|LIST'];
+const DEF_CONFIG = server['CONFIG'];
+const DEF_CONFIG_GET = server['CONFIG|GET'];
+const DEF_CONFIG_HELP = server['CONFIG|HELP'];
+const DEF_CONFIG_RESETSTAT = server['CONFIG|RESETSTAT'];
+const DEF_CONFIG_REWRITE = server['CONFIG|REWRITE'];
+const DEF_CONFIG_SET = server['CONFIG|SET'];
+const DEF_COPY = generic['COPY'];
+const DEF_DBSIZE = server['DBSIZE'];
+const DEF_DEBUG = server['DEBUG'];
+const DEF_DECR = strings['DECR'];
+const DEF_DECRBY = strings['DECRBY'];
+const DEF_DEL = generic['DEL'];
+const DEF_DISCARD = transactions['DISCARD'];
+const DEF_DUMP = generic['DUMP'];
+const DEF_ECHO = connection['ECHO'];
+const DEF_EVAL = scripting['EVAL'];
+const DEF_EVAL_RO = scripting['EVAL_RO'];
+const DEF_EVALSHA = scripting['EVALSHA'];
+const DEF_EVALSHA_RO = scripting['EVALSHA_RO'];
+const DEF_EXISTS = generic['EXISTS'];
+const DEF_EXPIRE = generic['EXPIRE'];
+const DEF_EXPIREAT = generic['EXPIREAT'];
+const DEF_EXPIRETIME = generic['EXPIRETIME'];
+const DEF_FAILOVER = server['FAILOVER'];
+const DEF_FCALL = scripting['FCALL'];
+const DEF_FCALL_RO = scripting['FCALL_RO'];
+const DEF_FLUSHALL = server['FLUSHALL'];
+const DEF_FLUSHDB = server['FLUSHDB'];
+const DEF_FUNCTION = scripting['FUNCTION'];
+const DEF_FUNCTION_DELETE = scripting['FUNCTION|DELETE'];
+const DEF_FUNCTION_DUMP = scripting['FUNCTION|DUMP'];
+const DEF_FUNCTION_FLUSH = scripting['FUNCTION|FLUSH'];
+const DEF_FUNCTION_HELP = scripting['FUNCTION|HELP'];
+const DEF_FUNCTION_KILL = scripting['FUNCTION|KILL'];
+const DEF_FUNCTION_LIST = scripting['FUNCTION|LIST'];
+const DEF_FUNCTION_LOAD = scripting['FUNCTION|LOAD'];
+const DEF_FUNCTION_RESTORE = scripting['FUNCTION|RESTORE'];
+const DEF_FUNCTION_STATS = scripting['FUNCTION|STATS'];
+const DEF_GEOADD = geo['GEOADD'];
+const DEF_GEODIST = geo['GEODIST'];
+const DEF_GEOHASH = geo['GEOHASH'];
+const DEF_GEOPOS = geo['GEOPOS'];
+const DEF_GEORADIUS = geo['GEORADIUS'];
+const DEF_GEORADIUS_RO = geo['GEORADIUS_RO'];
+const DEF_GEORADIUSBYMEMBER = geo['GEORADIUSBYMEMBER'];
+const DEF_GEORADIUSBYMEMBER_RO = geo['GEORADIUSBYMEMBER_RO'];
+const DEF_GEOSEARCH = geo['GEOSEARCH'];
+const DEF_GEOSEARCHSTORE = geo['GEOSEARCHSTORE'];
+const DEF_GET = strings['GET'];
+const DEF_GETBIT = bitmaps['GETBIT'];
+const DEF_GETDEL = strings['GETDEL'];
+const DEF_GETEX = strings['GETEX'];
+const DEF_GETRANGE = strings['GETRANGE'];
+const DEF_GETSET = strings['GETSET'];
+const DEF_HDEL = hashes['HDEL'];
+const DEF_HELLO = connection['HELLO'];
+const DEF_HEXISTS = hashes['HEXISTS'];
+const DEF_HGET = hashes['HGET'];
+const DEF_HGETALL = hashes['HGETALL'];
+const DEF_HINCRBY = hashes['HINCRBY'];
+const DEF_HINCRBYFLOAT = hashes['HINCRBYFLOAT'];
+const DEF_HKEYS = hashes['HKEYS'];
+const DEF_HLEN = hashes['HLEN'];
+const DEF_HMGET = hashes['HMGET'];
+const DEF_HMSET = hashes['HMSET'];
+const DEF_HRANDFIELD = hashes['HRANDFIELD'];
+const DEF_HSCAN = hashes['HSCAN'];
+const DEF_HSET = hashes['HSET'];
+const DEF_HSETNX = hashes['HSETNX'];
+const DEF_HSTRLEN = hashes['HSTRLEN'];
+const DEF_HVALS = hashes['HVALS'];
+const DEF_INCR = strings['INCR'];
+const DEF_INCRBY = strings['INCRBY'];
+const DEF_INCRBYFLOAT = strings['INCRBYFLOAT'];
+const DEF_INFO = server['INFO'];
+const DEF_KEYS = generic['KEYS'];
+const DEF_LASTSAVE = server['LASTSAVE'];
+const DEF_LATENCY = server['LATENCY'];
+const DEF_LATENCY_DOCTOR = server['LATENCY|DOCTOR'];
+const DEF_LATENCY_GRAPH = server['LATENCY|GRAPH'];
+const DEF_LATENCY_HELP = server['LATENCY|HELP'];
+const DEF_LATENCY_HISTOGRAM = server['LATENCY|HISTOGRAM'];
+const DEF_LATENCY_HISTORY = server['LATENCY|HISTORY'];
+const DEF_LATENCY_LATEST = server['LATENCY|LATEST'];
+const DEF_LATENCY_RESET = server['LATENCY|RESET'];
+const DEF_LCS = strings['LCS'];
+const DEF_LINDEX = lists['LINDEX'];
+const DEF_LINSERT = lists['LINSERT'];
+const DEF_LLEN = lists['LLEN'];
+const DEF_LMOVE = lists['LMOVE'];
+const DEF_LMPOP = lists['LMPOP'];
+const DEF_LOLWUT = server['LOLWUT'];
+const DEF_LPOP = lists['LPOP'];
+const DEF_LPOS = lists['LPOS'];
+const DEF_LPUSH = lists['LPUSH'];
+const DEF_LPUSHX = lists['LPUSHX'];
+const DEF_LRANGE = lists['LRANGE'];
+const DEF_LREM = lists['LREM'];
+const DEF_LSET = lists['LSET'];
+const DEF_LTRIM = lists['LTRIM'];
+const DEF_MEMORY = server['MEMORY'];
+const DEF_MEMORY_DOCTOR = server['MEMORY|DOCTOR'];
+const DEF_MEMORY_HELP = server['MEMORY|HELP'];
+const DEF_MEMORY_MALLOC_STATS = server['MEMORY|MALLOC-STATS'];
+const DEF_MEMORY_PURGE = server['MEMORY|PURGE'];
+const DEF_MEMORY_STATS = server['MEMORY|STATS'];
+const DEF_MEMORY_USAGE = server['MEMORY|USAGE'];
+const DEF_MGET = strings['MGET'];
+const DEF_MIGRATE = generic['MIGRATE'];
+const DEF_MODULE = server['MODULE'];
+const DEF_MODULE_HELP = server['MODULE|HELP'];
+const DEF_MODULE_LIST = server['MODULE|LIST'];
+const DEF_MODULE_LOAD = server['MODULE|LOAD'];
+const DEF_MODULE_LOADEX = server['MODULE|LOADEX'];
+const DEF_MODULE_UNLOAD = server['MODULE|UNLOAD'];
+const DEF_MOVE = generic['MOVE'];
+const DEF_MSET = strings['MSET'];
+const DEF_MSETNX = strings['MSETNX'];
+const DEF_OBJECT = generic['OBJECT'];
+const DEF_OBJECT_ENCODING = generic['OBJECT|ENCODING'];
+const DEF_OBJECT_FREQ = generic['OBJECT|FREQ'];
+const DEF_OBJECT_HELP = generic['OBJECT|HELP'];
+const DEF_OBJECT_IDLETIME = generic['OBJECT|IDLETIME'];
+const DEF_OBJECT_REFCOUNT = generic['OBJECT|REFCOUNT'];
+const DEF_PERSIST = generic['PERSIST'];
+const DEF_PEXPIRE = generic['PEXPIRE'];
+const DEF_PEXPIREAT = generic['PEXPIREAT'];
+const DEF_PEXPIRETIME = generic['PEXPIRETIME'];
+const DEF_PFADD = hyperloglog['PFADD'];
+const DEF_PFCOUNT = hyperloglog['PFCOUNT'];
+const DEF_PFDEBUG = hyperloglog['PFDEBUG'];
+const DEF_PFMERGE = hyperloglog['PFMERGE'];
+const DEF_PFSELFTEST = hyperloglog['PFSELFTEST'];
+const DEF_PING = connection['PING'];
+const DEF_PSETEX = strings['PSETEX'];
+const DEF_PSYNC = server['PSYNC'];
+const DEF_PTTL = generic['PTTL'];
+const DEF_PUBLISH = pubsub['PUBLISH'];
+const DEF_PUBSUB = pubsub['PUBSUB'];
+const DEF_PUBSUB_CHANNELS = pubsub['PUBSUB|CHANNELS'];
+const DEF_PUBSUB_HELP = pubsub['PUBSUB|HELP'];
+const DEF_PUBSUB_NUMPAT = pubsub['PUBSUB|NUMPAT'];
+const DEF_PUBSUB_NUMSUB = pubsub['PUBSUB|NUMSUB'];
+const DEF_PUBSUB_SHARDCHANNELS = pubsub['PUBSUB|SHARDCHANNELS'];
+const DEF_PUBSUB_SHARDNUMSUB = pubsub['PUBSUB|SHARDNUMSUB'];
+const DEF_RANDOMKEY = generic['RANDOMKEY'];
+const DEF_READONLY = cluster['READONLY'];
+const DEF_READWRITE = cluster['READWRITE'];
+const DEF_RENAME = generic['RENAME'];
+const DEF_RENAMENX = generic['RENAMENX'];
+const DEF_REPLCONF = server['REPLCONF'];
+const DEF_REPLICAOF = server['REPLICAOF'];
+const DEF_RESET = connection['RESET'];
+const DEF_RESTORE = generic['RESTORE'];
+const DEF_RESTORE_ASKING = server['RESTORE-ASKING'];
+const DEF_ROLE = server['ROLE'];
+const DEF_RPOP = lists['RPOP'];
+const DEF_RPOPLPUSH = lists['RPOPLPUSH'];
+const DEF_RPUSH = lists['RPUSH'];
+const DEF_RPUSHX = lists['RPUSHX'];
+const DEF_SADD = sets['SADD'];
+const DEF_SAVE = server['SAVE'];
+const DEF_SCAN = generic['SCAN'];
+const DEF_SCARD = sets['SCARD'];
+const DEF_SCRIPT = scripting['SCRIPT'];
+const DEF_SCRIPT_DEBUG = scripting['SCRIPT|DEBUG'];
+const DEF_SCRIPT_EXISTS = scripting['SCRIPT|EXISTS'];
+const DEF_SCRIPT_FLUSH = scripting['SCRIPT|FLUSH'];
+const DEF_SCRIPT_HELP = scripting['SCRIPT|HELP'];
+const DEF_SCRIPT_KILL = scripting['SCRIPT|KILL'];
+const DEF_SCRIPT_LOAD = scripting['SCRIPT|LOAD'];
+const DEF_SDIFF = sets['SDIFF'];
+const DEF_SDIFFSTORE = sets['SDIFFSTORE'];
+const DEF_SELECT = connection['SELECT'];
+const DEF_SET = strings['SET'];
+const DEF_SETBIT = bitmaps['SETBIT'];
+const DEF_SETEX = strings['SETEX'];
+const DEF_SETNX = strings['SETNX'];
+const DEF_SETRANGE = strings['SETRANGE'];
+const DEF_SHUTDOWN = server['SHUTDOWN'];
+const DEF_SINTER = sets['SINTER'];
+const DEF_SINTERCARD = sets['SINTERCARD'];
+const DEF_SINTERSTORE = sets['SINTERSTORE'];
+const DEF_SISMEMBER = sets['SISMEMBER'];
+const DEF_SLAVEOF = server['SLAVEOF'];
+const DEF_SLOWLOG = server['SLOWLOG'];
+const DEF_SLOWLOG_GET = server['SLOWLOG|GET'];
+const DEF_SLOWLOG_HELP = server['SLOWLOG|HELP'];
+const DEF_SLOWLOG_LEN = server['SLOWLOG|LEN'];
+const DEF_SLOWLOG_RESET = server['SLOWLOG|RESET'];
+const DEF_SMEMBERS = sets['SMEMBERS'];
+const DEF_SMISMEMBER = sets['SMISMEMBER'];
+const DEF_SMOVE = sets['SMOVE'];
+const DEF_SORT = generic['SORT'];
+const DEF_SORT_RO = generic['SORT_RO'];
+const DEF_SPOP = sets['SPOP'];
+const DEF_SPUBLISH = pubsub['SPUBLISH'];
+const DEF_SRANDMEMBER = sets['SRANDMEMBER'];
+const DEF_SREM = sets['SREM'];
+const DEF_SSCAN = sets['SSCAN'];
+const DEF_STRLEN = strings['STRLEN'];
+const DEF_SUBSTR = strings['SUBSTR'];
+const DEF_SUNION = sets['SUNION'];
+const DEF_SUNIONSTORE = sets['SUNIONSTORE'];
+const DEF_SWAPDB = server['SWAPDB'];
+const DEF_SYNC = server['SYNC'];
+const DEF_TIME = server['TIME'];
+const DEF_TOUCH = generic['TOUCH'];
+const DEF_TTL = generic['TTL'];
+const DEF_TYPE = generic['TYPE'];
+const DEF_UNLINK = generic['UNLINK'];
+const DEF_UNWATCH = transactions['UNWATCH'];
+const DEF_WAIT = generic['WAIT'];
+const DEF_WATCH = transactions['WATCH'];
+const DEF_XACK = streams['XACK'];
+const DEF_XADD = streams['XADD'];
+const DEF_XAUTOCLAIM = streams['XAUTOCLAIM'];
+const DEF_XCLAIM = streams['XCLAIM'];
+const DEF_XDEL = streams['XDEL'];
+const DEF_XGROUP = streams['XGROUP'];
+const DEF_XGROUP_CREATE = streams['XGROUP|CREATE'];
+const DEF_XGROUP_CREATECONSUMER = streams['XGROUP|CREATECONSUMER'];
+const DEF_XGROUP_DELCONSUMER = streams['XGROUP|DELCONSUMER'];
+const DEF_XGROUP_DESTROY = streams['XGROUP|DESTROY'];
+const DEF_XGROUP_HELP = streams['XGROUP|HELP'];
+const DEF_XGROUP_SETID = streams['XGROUP|SETID'];
+const DEF_XINFO = streams['XINFO'];
+const DEF_XINFO_CONSUMERS = streams['XINFO|CONSUMERS'];
+const DEF_XINFO_GROUPS = streams['XINFO|GROUPS'];
+const DEF_XINFO_HELP = streams['XINFO|HELP'];
+const DEF_XINFO_STREAM = streams['XINFO|STREAM'];
+const DEF_XLEN = streams['XLEN'];
+const DEF_XPENDING = streams['XPENDING'];
+const DEF_XRANGE = streams['XRANGE'];
+const DEF_XREAD = streams['XREAD'];
+const DEF_XREADGROUP = streams['XREADGROUP'];
+const DEF_XREVRANGE = streams['XREVRANGE'];
+const DEF_XSETID = streams['XSETID'];
+const DEF_XTRIM = streams['XTRIM'];
+const DEF_ZADD = sortedSets['ZADD'];
+const DEF_ZCARD = sortedSets['ZCARD'];
+const DEF_ZCOUNT = sortedSets['ZCOUNT'];
+const DEF_ZDIFF = sortedSets['ZDIFF'];
+const DEF_ZDIFFSTORE = sortedSets['ZDIFFSTORE'];
+const DEF_ZINCRBY = sortedSets['ZINCRBY'];
+const DEF_ZINTER = sortedSets['ZINTER'];
+const DEF_ZINTERCARD = sortedSets['ZINTERCARD'];
+const DEF_ZINTERSTORE = sortedSets['ZINTERSTORE'];
+const DEF_ZLEXCOUNT = sortedSets['ZLEXCOUNT'];
+const DEF_ZMPOP = sortedSets['ZMPOP'];
+const DEF_ZMSCORE = sortedSets['ZMSCORE'];
+const DEF_ZPOPMAX = sortedSets['ZPOPMAX'];
+const DEF_ZPOPMIN = sortedSets['ZPOPMIN'];
+const DEF_ZRANDMEMBER = sortedSets['ZRANDMEMBER'];
+const DEF_ZRANGE = sortedSets['ZRANGE'];
+const DEF_ZRANGEBYLEX = sortedSets['ZRANGEBYLEX'];
+const DEF_ZRANGEBYSCORE = sortedSets['ZRANGEBYSCORE'];
+const DEF_ZRANGESTORE = sortedSets['ZRANGESTORE'];
+const DEF_ZRANK = sortedSets['ZRANK'];
+const DEF_ZREM = sortedSets['ZREM'];
+const DEF_ZREMRANGEBYLEX = sortedSets['ZREMRANGEBYLEX'];
+const DEF_ZREMRANGEBYRANK = sortedSets['ZREMRANGEBYRANK'];
+const DEF_ZREMRANGEBYSCORE = sortedSets['ZREMRANGEBYSCORE'];
+const DEF_ZREVRANGE = sortedSets['ZREVRANGE'];
+const DEF_ZREVRANGEBYLEX = sortedSets['ZREVRANGEBYLEX'];
+const DEF_ZREVRANGEBYSCORE = sortedSets['ZREVRANGEBYSCORE'];
+const DEF_ZREVRANK = sortedSets['ZREVRANK'];
+const DEF_ZSCAN = sortedSets['ZSCAN'];
+const DEF_ZSCORE = sortedSets['ZSCORE'];
+const DEF_ZUNION = sortedSets['ZUNION'];
+const DEF_ZUNIONSTORE = sortedSets['ZUNIONSTORE'];
+
 /** Every command a Redis server lists, each with its …Buffer twin. Surfaces supply `run`. */
 export abstract class CommandMethods<Mode extends ApiMode> {
   protected abstract run<T, TB>(
@@ -37,1035 +394,1019 @@ export abstract class CommandMethods<Mode extends ApiMode> {
 
   /** A container for Access List Control commands  (ACL) */
   acl(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['ACL'], ['ACL', subcommand, ...args], false);
+    return this.run(DEF_ACL, ['ACL', subcommand, ...args], false);
   }
   /** A container for Access List Control commands  (ACL) */
   aclBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['ACL'], ['ACL', subcommand, ...args], true);
+    return this.run(DEF_ACL, ['ACL', subcommand, ...args], true);
   }
   /** List the ACL categories or the commands inside a category (ACL CAT) */
   aclCat(...args: CommandArg[]) {
-    return this.run(server['ACL|CAT'], ['ACL', 'CAT', ...args], false);
+    return this.run(DEF_ACL_CAT, ['ACL', 'CAT', ...args], false);
   }
   /** List the ACL categories or the commands inside a category (ACL CAT) */
   aclCatBuffer(...args: CommandArg[]) {
-    return this.run(server['ACL|CAT'], ['ACL', 'CAT', ...args], true);
+    return this.run(DEF_ACL_CAT, ['ACL', 'CAT', ...args], true);
   }
   /** Remove the specified ACL users and the associated rules (ACL DELUSER) */
   aclDeluser(...usernames: CommandArg[]) {
-    return this.run(server['ACL|DELUSER'], ['ACL', 'DELUSER', ...usernames], false);
+    return this.run(DEF_ACL_DELUSER, ['ACL', 'DELUSER', ...usernames], false);
   }
   /** Remove the specified ACL users and the associated rules (ACL DELUSER) */
   aclDeluserBuffer(...usernames: CommandArg[]) {
-    return this.run(server['ACL|DELUSER'], ['ACL', 'DELUSER', ...usernames], true);
+    return this.run(DEF_ACL_DELUSER, ['ACL', 'DELUSER', ...usernames], true);
   }
   /** Returns whether the user can execute the given command without executing the command. (ACL DRYRUN) */
   aclDryrun(username: CommandArg, command: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['ACL|DRYRUN'], ['ACL', 'DRYRUN', username, command, ...args], false);
+    return this.run(DEF_ACL_DRYRUN, ['ACL', 'DRYRUN', username, command, ...args], false);
   }
   /** Returns whether the user can execute the given command without executing the command. (ACL DRYRUN) */
   aclDryrunBuffer(username: CommandArg, command: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['ACL|DRYRUN'], ['ACL', 'DRYRUN', username, command, ...args], true);
+    return this.run(DEF_ACL_DRYRUN, ['ACL', 'DRYRUN', username, command, ...args], true);
   }
   /** Generate a pseudorandom secure password to use for ACL users (ACL GENPASS) */
   aclGenpass(...args: CommandArg[]) {
-    return this.run(server['ACL|GENPASS'], ['ACL', 'GENPASS', ...args], false);
+    return this.run(DEF_ACL_GENPASS, ['ACL', 'GENPASS', ...args], false);
   }
   /** Generate a pseudorandom secure password to use for ACL users (ACL GENPASS) */
   aclGenpassBuffer(...args: CommandArg[]) {
-    return this.run(server['ACL|GENPASS'], ['ACL', 'GENPASS', ...args], true);
+    return this.run(DEF_ACL_GENPASS, ['ACL', 'GENPASS', ...args], true);
   }
   /** Get the rules for a specific ACL user (ACL GETUSER) */
   aclGetuser(username: CommandArg) {
-    return this.run(server['ACL|GETUSER'], ['ACL', 'GETUSER', username], false);
+    return this.run(DEF_ACL_GETUSER, ['ACL', 'GETUSER', username], false);
   }
   /** Get the rules for a specific ACL user (ACL GETUSER) */
   aclGetuserBuffer(username: CommandArg) {
-    return this.run(server['ACL|GETUSER'], ['ACL', 'GETUSER', username], true);
+    return this.run(DEF_ACL_GETUSER, ['ACL', 'GETUSER', username], true);
   }
   /** Show helpful text about the different subcommands (ACL HELP) */
   aclHelp() {
-    return this.run(server['ACL|HELP'], ['ACL', 'HELP'], false);
+    return this.run(DEF_ACL_HELP, ['ACL', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (ACL HELP) */
   aclHelpBuffer() {
-    return this.run(server['ACL|HELP'], ['ACL', 'HELP'], true);
+    return this.run(DEF_ACL_HELP, ['ACL', 'HELP'], true);
   }
   /** List the current ACL rules in ACL config file format (ACL LIST) */
   aclList() {
-    return this.run(server['ACL|LIST'], ['ACL', 'LIST'], false);
+    return this.run(DEF_ACL_LIST, ['ACL', 'LIST'], false);
   }
   /** List the current ACL rules in ACL config file format (ACL LIST) */
   aclListBuffer() {
-    return this.run(server['ACL|LIST'], ['ACL', 'LIST'], true);
+    return this.run(DEF_ACL_LIST, ['ACL', 'LIST'], true);
   }
   /** Reload the ACLs from the configured ACL file (ACL LOAD) */
   aclLoad() {
-    return this.run(server['ACL|LOAD'], ['ACL', 'LOAD'], false);
+    return this.run(DEF_ACL_LOAD, ['ACL', 'LOAD'], false);
   }
   /** Reload the ACLs from the configured ACL file (ACL LOAD) */
   aclLoadBuffer() {
-    return this.run(server['ACL|LOAD'], ['ACL', 'LOAD'], true);
+    return this.run(DEF_ACL_LOAD, ['ACL', 'LOAD'], true);
   }
   /** List latest events denied because of ACLs in place (ACL LOG) */
   aclLog(...args: CommandArg[]) {
-    return this.run(server['ACL|LOG'], ['ACL', 'LOG', ...args], false);
+    return this.run(DEF_ACL_LOG, ['ACL', 'LOG', ...args], false);
   }
   /** List latest events denied because of ACLs in place (ACL LOG) */
   aclLogBuffer(...args: CommandArg[]) {
-    return this.run(server['ACL|LOG'], ['ACL', 'LOG', ...args], true);
+    return this.run(DEF_ACL_LOG, ['ACL', 'LOG', ...args], true);
   }
   /** Save the current ACL rules in the configured ACL file (ACL SAVE) */
   aclSave() {
-    return this.run(server['ACL|SAVE'], ['ACL', 'SAVE'], false);
+    return this.run(DEF_ACL_SAVE, ['ACL', 'SAVE'], false);
   }
   /** Save the current ACL rules in the configured ACL file (ACL SAVE) */
   aclSaveBuffer() {
-    return this.run(server['ACL|SAVE'], ['ACL', 'SAVE'], true);
+    return this.run(DEF_ACL_SAVE, ['ACL', 'SAVE'], true);
   }
   /** Modify or create the rules for a specific ACL user (ACL SETUSER) */
   aclSetuser(username: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['ACL|SETUSER'], ['ACL', 'SETUSER', username, ...args], false);
+    return this.run(DEF_ACL_SETUSER, ['ACL', 'SETUSER', username, ...args], false);
   }
   /** Modify or create the rules for a specific ACL user (ACL SETUSER) */
   aclSetuserBuffer(username: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['ACL|SETUSER'], ['ACL', 'SETUSER', username, ...args], true);
+    return this.run(DEF_ACL_SETUSER, ['ACL', 'SETUSER', username, ...args], true);
   }
   /** List the username of all the configured ACL rules (ACL USERS) */
   aclUsers() {
-    return this.run(server['ACL|USERS'], ['ACL', 'USERS'], false);
+    return this.run(DEF_ACL_USERS, ['ACL', 'USERS'], false);
   }
   /** List the username of all the configured ACL rules (ACL USERS) */
   aclUsersBuffer() {
-    return this.run(server['ACL|USERS'], ['ACL', 'USERS'], true);
+    return this.run(DEF_ACL_USERS, ['ACL', 'USERS'], true);
   }
   /** Return the name of the user associated to the current connection (ACL WHOAMI) */
   aclWhoami() {
-    return this.run(server['ACL|WHOAMI'], ['ACL', 'WHOAMI'], false);
+    return this.run(DEF_ACL_WHOAMI, ['ACL', 'WHOAMI'], false);
   }
   /** Return the name of the user associated to the current connection (ACL WHOAMI) */
   aclWhoamiBuffer() {
-    return this.run(server['ACL|WHOAMI'], ['ACL', 'WHOAMI'], true);
+    return this.run(DEF_ACL_WHOAMI, ['ACL', 'WHOAMI'], true);
   }
   /** Append a value to a key (APPEND) */
   append(key: RedisKey, value: CommandArg) {
-    return this.run(strings['APPEND'], ['APPEND', key, value], false);
+    return this.run(DEF_APPEND, ['APPEND', key, value], false);
   }
   /** Append a value to a key (APPEND) */
   appendBuffer(key: RedisKey, value: CommandArg) {
-    return this.run(strings['APPEND'], ['APPEND', key, value], true);
+    return this.run(DEF_APPEND, ['APPEND', key, value], true);
   }
   /** Sent by cluster clients after an -ASK redirect (ASKING) */
   asking() {
-    return this.run(cluster['ASKING'], ['ASKING'], false);
+    return this.run(DEF_ASKING, ['ASKING'], false);
   }
   /** Sent by cluster clients after an -ASK redirect (ASKING) */
   askingBuffer() {
-    return this.run(cluster['ASKING'], ['ASKING'], true);
+    return this.run(DEF_ASKING, ['ASKING'], true);
   }
   /** Authenticate to the server (AUTH) */
   auth(...args: CommandArg[]) {
-    return this.run(connection['AUTH'], ['AUTH', ...args], false);
+    return this.run(DEF_AUTH, ['AUTH', ...args], false);
   }
   /** Authenticate to the server (AUTH) */
   authBuffer(...args: CommandArg[]) {
-    return this.run(connection['AUTH'], ['AUTH', ...args], true);
+    return this.run(DEF_AUTH, ['AUTH', ...args], true);
   }
   /** Asynchronously rewrite the append-only file (BGREWRITEAOF) */
   bgrewriteaof() {
-    return this.run(server['BGREWRITEAOF'], ['BGREWRITEAOF'], false);
+    return this.run(DEF_BGREWRITEAOF, ['BGREWRITEAOF'], false);
   }
   /** Asynchronously rewrite the append-only file (BGREWRITEAOF) */
   bgrewriteaofBuffer() {
-    return this.run(server['BGREWRITEAOF'], ['BGREWRITEAOF'], true);
+    return this.run(DEF_BGREWRITEAOF, ['BGREWRITEAOF'], true);
   }
   /** Asynchronously save the dataset to disk (BGSAVE) */
   bgsave(...args: CommandArg[]) {
-    return this.run(server['BGSAVE'], ['BGSAVE', ...args], false);
+    return this.run(DEF_BGSAVE, ['BGSAVE', ...args], false);
   }
   /** Asynchronously save the dataset to disk (BGSAVE) */
   bgsaveBuffer(...args: CommandArg[]) {
-    return this.run(server['BGSAVE'], ['BGSAVE', ...args], true);
+    return this.run(DEF_BGSAVE, ['BGSAVE', ...args], true);
   }
   /** Count set bits in a string (BITCOUNT) */
   bitcount(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(bitmaps['BITCOUNT'], ['BITCOUNT', key, ...args], false);
+    return this.run(DEF_BITCOUNT, ['BITCOUNT', key, ...args], false);
   }
   /** Count set bits in a string (BITCOUNT) */
   bitcountBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(bitmaps['BITCOUNT'], ['BITCOUNT', key, ...args], true);
+    return this.run(DEF_BITCOUNT, ['BITCOUNT', key, ...args], true);
   }
   /** Perform arbitrary bitfield integer operations on strings (BITFIELD) */
   bitfield(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(bitmaps['BITFIELD'], ['BITFIELD', key, ...args], false);
+    return this.run(DEF_BITFIELD, ['BITFIELD', key, ...args], false);
   }
   /** Perform arbitrary bitfield integer operations on strings (BITFIELD) */
   bitfieldBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(bitmaps['BITFIELD'], ['BITFIELD', key, ...args], true);
+    return this.run(DEF_BITFIELD, ['BITFIELD', key, ...args], true);
   }
   /** Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD (BITFIELD_RO) */
   bitfieldRo(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(bitmaps['BITFIELD_RO'], ['BITFIELD_RO', key, ...args], false);
+    return this.run(DEF_BITFIELD_RO, ['BITFIELD_RO', key, ...args], false);
   }
   /** Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD (BITFIELD_RO) */
   bitfieldRoBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(bitmaps['BITFIELD_RO'], ['BITFIELD_RO', key, ...args], true);
+    return this.run(DEF_BITFIELD_RO, ['BITFIELD_RO', key, ...args], true);
   }
   /** Perform bitwise operations between strings (BITOP) */
   bitop(operation: CommandArg, destkey: RedisKey, ...keys: RedisKey[]) {
-    return this.run(bitmaps['BITOP'], ['BITOP', operation, destkey, ...keys], false);
+    return this.run(DEF_BITOP, ['BITOP', operation, destkey, ...keys], false);
   }
   /** Perform bitwise operations between strings (BITOP) */
   bitopBuffer(operation: CommandArg, destkey: RedisKey, ...keys: RedisKey[]) {
-    return this.run(bitmaps['BITOP'], ['BITOP', operation, destkey, ...keys], true);
+    return this.run(DEF_BITOP, ['BITOP', operation, destkey, ...keys], true);
   }
   /** Find first bit set or clear in a string (BITPOS) */
   bitpos(key: RedisKey, bit: number | string, ...args: CommandArg[]) {
-    return this.run(bitmaps['BITPOS'], ['BITPOS', key, bit, ...args], false);
+    return this.run(DEF_BITPOS, ['BITPOS', key, bit, ...args], false);
   }
   /** Find first bit set or clear in a string (BITPOS) */
   bitposBuffer(key: RedisKey, bit: number | string, ...args: CommandArg[]) {
-    return this.run(bitmaps['BITPOS'], ['BITPOS', key, bit, ...args], true);
+    return this.run(DEF_BITPOS, ['BITPOS', key, bit, ...args], true);
   }
   /** Pop an element from a list, push it to another list and return it; or block until one is available (BLMOVE) */
   blmove(source: RedisKey, destination: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['BLMOVE'], ['BLMOVE', source, destination, ...args], false);
+    return this.run(DEF_BLMOVE, ['BLMOVE', source, destination, ...args], false);
   }
   /** Pop an element from a list, push it to another list and return it; or block until one is available (BLMOVE) */
   blmoveBuffer(source: RedisKey, destination: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['BLMOVE'], ['BLMOVE', source, destination, ...args], true);
+    return this.run(DEF_BLMOVE, ['BLMOVE', source, destination, ...args], true);
   }
   /** Pop elements from a list, or block until one is available (BLMPOP) */
   blmpop(timeout: number | string, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(lists['BLMPOP'], ['BLMPOP', timeout, numkeys, ...args], false);
+    return this.run(DEF_BLMPOP, ['BLMPOP', timeout, numkeys, ...args], false);
   }
   /** Pop elements from a list, or block until one is available (BLMPOP) */
   blmpopBuffer(timeout: number | string, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(lists['BLMPOP'], ['BLMPOP', timeout, numkeys, ...args], true);
+    return this.run(DEF_BLMPOP, ['BLMPOP', timeout, numkeys, ...args], true);
   }
   /** Remove and get the first element in a list, or block until one is available (BLPOP) */
   blpop(...args: CommandArg[]) {
-    return this.run(lists['BLPOP'], ['BLPOP', ...args], false);
+    return this.run(DEF_BLPOP, ['BLPOP', ...args], false);
   }
   /** Remove and get the first element in a list, or block until one is available (BLPOP) */
   blpopBuffer(...args: CommandArg[]) {
-    return this.run(lists['BLPOP'], ['BLPOP', ...args], true);
+    return this.run(DEF_BLPOP, ['BLPOP', ...args], true);
   }
   /** Remove and get the last element in a list, or block until one is available (BRPOP) */
   brpop(...args: CommandArg[]) {
-    return this.run(lists['BRPOP'], ['BRPOP', ...args], false);
+    return this.run(DEF_BRPOP, ['BRPOP', ...args], false);
   }
   /** Remove and get the last element in a list, or block until one is available (BRPOP) */
   brpopBuffer(...args: CommandArg[]) {
-    return this.run(lists['BRPOP'], ['BRPOP', ...args], true);
+    return this.run(DEF_BRPOP, ['BRPOP', ...args], true);
   }
   /** Pop an element from a list, push it to another list and return it; or block until one is available (BRPOPLPUSH) */
   brpoplpush(source: RedisKey, destination: RedisKey, timeout: number | string) {
-    return this.run(lists['BRPOPLPUSH'], ['BRPOPLPUSH', source, destination, timeout], false);
+    return this.run(DEF_BRPOPLPUSH, ['BRPOPLPUSH', source, destination, timeout], false);
   }
   /** Pop an element from a list, push it to another list and return it; or block until one is available (BRPOPLPUSH) */
   brpoplpushBuffer(source: RedisKey, destination: RedisKey, timeout: number | string) {
-    return this.run(lists['BRPOPLPUSH'], ['BRPOPLPUSH', source, destination, timeout], true);
+    return this.run(DEF_BRPOPLPUSH, ['BRPOPLPUSH', source, destination, timeout], true);
   }
   /** Remove and return members with scores in a sorted set or block until one is available (BZMPOP) */
   bzmpop(timeout: number | string, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['BZMPOP'], ['BZMPOP', timeout, numkeys, ...args], false);
+    return this.run(DEF_BZMPOP, ['BZMPOP', timeout, numkeys, ...args], false);
   }
   /** Remove and return members with scores in a sorted set or block until one is available (BZMPOP) */
   bzmpopBuffer(timeout: number | string, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['BZMPOP'], ['BZMPOP', timeout, numkeys, ...args], true);
+    return this.run(DEF_BZMPOP, ['BZMPOP', timeout, numkeys, ...args], true);
   }
   /** Remove and return the member with the highest score from one or more sorted sets, or block until one is available (BZPOPMAX) */
   bzpopmax(...args: CommandArg[]) {
-    return this.run(sortedSets['BZPOPMAX'], ['BZPOPMAX', ...args], false);
+    return this.run(DEF_BZPOPMAX, ['BZPOPMAX', ...args], false);
   }
   /** Remove and return the member with the highest score from one or more sorted sets, or block until one is available (BZPOPMAX) */
   bzpopmaxBuffer(...args: CommandArg[]) {
-    return this.run(sortedSets['BZPOPMAX'], ['BZPOPMAX', ...args], true);
+    return this.run(DEF_BZPOPMAX, ['BZPOPMAX', ...args], true);
   }
   /** Remove and return the member with the lowest score from one or more sorted sets, or block until one is available (BZPOPMIN) */
   bzpopmin(...args: CommandArg[]) {
-    return this.run(sortedSets['BZPOPMIN'], ['BZPOPMIN', ...args], false);
+    return this.run(DEF_BZPOPMIN, ['BZPOPMIN', ...args], false);
   }
   /** Remove and return the member with the lowest score from one or more sorted sets, or block until one is available (BZPOPMIN) */
   bzpopminBuffer(...args: CommandArg[]) {
-    return this.run(sortedSets['BZPOPMIN'], ['BZPOPMIN', ...args], true);
+    return this.run(DEF_BZPOPMIN, ['BZPOPMIN', ...args], true);
   }
   /** A container for client connection commands (CLIENT) */
   client(subcommand: string, ...args: CommandArg[]) {
-    return this.run(connection['CLIENT'], ['CLIENT', subcommand, ...args], false);
+    return this.run(DEF_CLIENT, ['CLIENT', subcommand, ...args], false);
   }
   /** A container for client connection commands (CLIENT) */
   clientBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(connection['CLIENT'], ['CLIENT', subcommand, ...args], true);
+    return this.run(DEF_CLIENT, ['CLIENT', subcommand, ...args], true);
   }
   /** Instruct the server about tracking or not keys in the next request (CLIENT CACHING) */
   clientCaching(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|CACHING'], ['CLIENT', 'CACHING', ...args], false);
+    return this.run(DEF_CLIENT_CACHING, ['CLIENT', 'CACHING', ...args], false);
   }
   /** Instruct the server about tracking or not keys in the next request (CLIENT CACHING) */
   clientCachingBuffer(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|CACHING'], ['CLIENT', 'CACHING', ...args], true);
+    return this.run(DEF_CLIENT_CACHING, ['CLIENT', 'CACHING', ...args], true);
   }
   /** Get the current connection name (CLIENT GETNAME) */
   clientGetname() {
-    return this.run(connection['CLIENT|GETNAME'], ['CLIENT', 'GETNAME'], false);
+    return this.run(DEF_CLIENT_GETNAME, ['CLIENT', 'GETNAME'], false);
   }
   /** Get the current connection name (CLIENT GETNAME) */
   clientGetnameBuffer() {
-    return this.run(connection['CLIENT|GETNAME'], ['CLIENT', 'GETNAME'], true);
+    return this.run(DEF_CLIENT_GETNAME, ['CLIENT', 'GETNAME'], true);
   }
   /** Get tracking notifications redirection client ID if any (CLIENT GETREDIR) */
   clientGetredir() {
-    return this.run(connection['CLIENT|GETREDIR'], ['CLIENT', 'GETREDIR'], false);
+    return this.run(DEF_CLIENT_GETREDIR, ['CLIENT', 'GETREDIR'], false);
   }
   /** Get tracking notifications redirection client ID if any (CLIENT GETREDIR) */
   clientGetredirBuffer() {
-    return this.run(connection['CLIENT|GETREDIR'], ['CLIENT', 'GETREDIR'], true);
+    return this.run(DEF_CLIENT_GETREDIR, ['CLIENT', 'GETREDIR'], true);
   }
   /** Show helpful text about the different subcommands (CLIENT HELP) */
   clientHelp() {
-    return this.run(connection['CLIENT|HELP'], ['CLIENT', 'HELP'], false);
+    return this.run(DEF_CLIENT_HELP, ['CLIENT', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (CLIENT HELP) */
   clientHelpBuffer() {
-    return this.run(connection['CLIENT|HELP'], ['CLIENT', 'HELP'], true);
+    return this.run(DEF_CLIENT_HELP, ['CLIENT', 'HELP'], true);
   }
   /** Returns the client ID for the current connection (CLIENT ID) */
   clientId() {
-    return this.run(connection['CLIENT|ID'], ['CLIENT', 'ID'], false);
+    return this.run(DEF_CLIENT_ID, ['CLIENT', 'ID'], false);
   }
   /** Returns the client ID for the current connection (CLIENT ID) */
   clientIdBuffer() {
-    return this.run(connection['CLIENT|ID'], ['CLIENT', 'ID'], true);
+    return this.run(DEF_CLIENT_ID, ['CLIENT', 'ID'], true);
   }
   /** Returns information about the current client connection. (CLIENT INFO) */
   clientInfo() {
-    return this.run(connection['CLIENT|INFO'], ['CLIENT', 'INFO'], false);
+    return this.run(DEF_CLIENT_INFO, ['CLIENT', 'INFO'], false);
   }
   /** Returns information about the current client connection. (CLIENT INFO) */
   clientInfoBuffer() {
-    return this.run(connection['CLIENT|INFO'], ['CLIENT', 'INFO'], true);
+    return this.run(DEF_CLIENT_INFO, ['CLIENT', 'INFO'], true);
   }
   /** Kill the connection of a client (CLIENT KILL) */
   clientKill(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|KILL'], ['CLIENT', 'KILL', ...args], false);
+    return this.run(DEF_CLIENT_KILL, ['CLIENT', 'KILL', ...args], false);
   }
   /** Kill the connection of a client (CLIENT KILL) */
   clientKillBuffer(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|KILL'], ['CLIENT', 'KILL', ...args], true);
+    return this.run(DEF_CLIENT_KILL, ['CLIENT', 'KILL', ...args], true);
   }
   /** Get the list of client connections (CLIENT LIST) */
   clientList(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|LIST'], ['CLIENT', 'LIST', ...args], false);
+    return this.run(DEF_CLIENT_LIST, ['CLIENT', 'LIST', ...args], false);
   }
   /** Get the list of client connections (CLIENT LIST) */
   clientListBuffer(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|LIST'], ['CLIENT', 'LIST', ...args], true);
+    return this.run(DEF_CLIENT_LIST, ['CLIENT', 'LIST', ...args], true);
   }
   /** Set client eviction mode for the current connection (CLIENT NO-EVICT) */
   clientNoEvict(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|NO-EVICT'], ['CLIENT', 'NO-EVICT', ...args], false);
+    return this.run(DEF_CLIENT_NO_EVICT, ['CLIENT', 'NO-EVICT', ...args], false);
   }
   /** Set client eviction mode for the current connection (CLIENT NO-EVICT) */
   clientNoEvictBuffer(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|NO-EVICT'], ['CLIENT', 'NO-EVICT', ...args], true);
+    return this.run(DEF_CLIENT_NO_EVICT, ['CLIENT', 'NO-EVICT', ...args], true);
   }
   /** Stop processing commands from clients for some time (CLIENT PAUSE) */
   clientPause(timeout: number | string, ...args: CommandArg[]) {
-    return this.run(connection['CLIENT|PAUSE'], ['CLIENT', 'PAUSE', timeout, ...args], false);
+    return this.run(DEF_CLIENT_PAUSE, ['CLIENT', 'PAUSE', timeout, ...args], false);
   }
   /** Stop processing commands from clients for some time (CLIENT PAUSE) */
   clientPauseBuffer(timeout: number | string, ...args: CommandArg[]) {
-    return this.run(connection['CLIENT|PAUSE'], ['CLIENT', 'PAUSE', timeout, ...args], true);
+    return this.run(DEF_CLIENT_PAUSE, ['CLIENT', 'PAUSE', timeout, ...args], true);
   }
   /** Instruct the server whether to reply to commands (CLIENT REPLY) */
   clientReply(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|REPLY'], ['CLIENT', 'REPLY', ...args], false);
+    return this.run(DEF_CLIENT_REPLY, ['CLIENT', 'REPLY', ...args], false);
   }
   /** Instruct the server whether to reply to commands (CLIENT REPLY) */
   clientReplyBuffer(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|REPLY'], ['CLIENT', 'REPLY', ...args], true);
+    return this.run(DEF_CLIENT_REPLY, ['CLIENT', 'REPLY', ...args], true);
   }
   /** Set the current connection name (CLIENT SETNAME) */
   clientSetname(connectionName: CommandArg) {
-    return this.run(connection['CLIENT|SETNAME'], ['CLIENT', 'SETNAME', connectionName], false);
+    return this.run(DEF_CLIENT_SETNAME, ['CLIENT', 'SETNAME', connectionName], false);
   }
   /** Set the current connection name (CLIENT SETNAME) */
   clientSetnameBuffer(connectionName: CommandArg) {
-    return this.run(connection['CLIENT|SETNAME'], ['CLIENT', 'SETNAME', connectionName], true);
+    return this.run(DEF_CLIENT_SETNAME, ['CLIENT', 'SETNAME', connectionName], true);
   }
   /** Enable or disable server assisted client side caching support (CLIENT TRACKING) */
   clientTracking(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|TRACKING'], ['CLIENT', 'TRACKING', ...args], false);
+    return this.run(DEF_CLIENT_TRACKING, ['CLIENT', 'TRACKING', ...args], false);
   }
   /** Enable or disable server assisted client side caching support (CLIENT TRACKING) */
   clientTrackingBuffer(...args: CommandArg[]) {
-    return this.run(connection['CLIENT|TRACKING'], ['CLIENT', 'TRACKING', ...args], true);
+    return this.run(DEF_CLIENT_TRACKING, ['CLIENT', 'TRACKING', ...args], true);
   }
   /** Return information about server assisted client side caching for the current connection (CLIENT TRACKINGINFO) */
   clientTrackinginfo() {
-    return this.run(connection['CLIENT|TRACKINGINFO'], ['CLIENT', 'TRACKINGINFO'], false);
+    return this.run(DEF_CLIENT_TRACKINGINFO, ['CLIENT', 'TRACKINGINFO'], false);
   }
   /** Return information about server assisted client side caching for the current connection (CLIENT TRACKINGINFO) */
   clientTrackinginfoBuffer() {
-    return this.run(connection['CLIENT|TRACKINGINFO'], ['CLIENT', 'TRACKINGINFO'], true);
+    return this.run(DEF_CLIENT_TRACKINGINFO, ['CLIENT', 'TRACKINGINFO'], true);
   }
   /** Unblock a client blocked in a blocking command from a different connection (CLIENT UNBLOCK) */
   clientUnblock(clientId: number | string, ...args: CommandArg[]) {
-    return this.run(connection['CLIENT|UNBLOCK'], ['CLIENT', 'UNBLOCK', clientId, ...args], false);
+    return this.run(DEF_CLIENT_UNBLOCK, ['CLIENT', 'UNBLOCK', clientId, ...args], false);
   }
   /** Unblock a client blocked in a blocking command from a different connection (CLIENT UNBLOCK) */
   clientUnblockBuffer(clientId: number | string, ...args: CommandArg[]) {
-    return this.run(connection['CLIENT|UNBLOCK'], ['CLIENT', 'UNBLOCK', clientId, ...args], true);
+    return this.run(DEF_CLIENT_UNBLOCK, ['CLIENT', 'UNBLOCK', clientId, ...args], true);
   }
   /** Resume processing of clients that were paused (CLIENT UNPAUSE) */
   clientUnpause() {
-    return this.run(connection['CLIENT|UNPAUSE'], ['CLIENT', 'UNPAUSE'], false);
+    return this.run(DEF_CLIENT_UNPAUSE, ['CLIENT', 'UNPAUSE'], false);
   }
   /** Resume processing of clients that were paused (CLIENT UNPAUSE) */
   clientUnpauseBuffer() {
-    return this.run(connection['CLIENT|UNPAUSE'], ['CLIENT', 'UNPAUSE'], true);
+    return this.run(DEF_CLIENT_UNPAUSE, ['CLIENT', 'UNPAUSE'], true);
   }
   /** A container for cluster commands (CLUSTER) */
   cluster(subcommand: string, ...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER'], ['CLUSTER', subcommand, ...args], false);
+    return this.run(DEF_CLUSTER, ['CLUSTER', subcommand, ...args], false);
   }
   /** A container for cluster commands (CLUSTER) */
   clusterBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER'], ['CLUSTER', subcommand, ...args], true);
+    return this.run(DEF_CLUSTER, ['CLUSTER', subcommand, ...args], true);
   }
   /** Assign new hash slots to receiving node (CLUSTER ADDSLOTS) */
   clusterAddslots(...slots: (number | string)[]) {
-    return this.run(cluster['CLUSTER|ADDSLOTS'], ['CLUSTER', 'ADDSLOTS', ...slots], false);
+    return this.run(DEF_CLUSTER_ADDSLOTS, ['CLUSTER', 'ADDSLOTS', ...slots], false);
   }
   /** Assign new hash slots to receiving node (CLUSTER ADDSLOTS) */
   clusterAddslotsBuffer(...slots: (number | string)[]) {
-    return this.run(cluster['CLUSTER|ADDSLOTS'], ['CLUSTER', 'ADDSLOTS', ...slots], true);
+    return this.run(DEF_CLUSTER_ADDSLOTS, ['CLUSTER', 'ADDSLOTS', ...slots], true);
   }
   /** Assign new hash slots to receiving node (CLUSTER ADDSLOTSRANGE) */
   clusterAddslotsrange(...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|ADDSLOTSRANGE'], ['CLUSTER', 'ADDSLOTSRANGE', ...args], false);
+    return this.run(DEF_CLUSTER_ADDSLOTSRANGE, ['CLUSTER', 'ADDSLOTSRANGE', ...args], false);
   }
   /** Assign new hash slots to receiving node (CLUSTER ADDSLOTSRANGE) */
   clusterAddslotsrangeBuffer(...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|ADDSLOTSRANGE'], ['CLUSTER', 'ADDSLOTSRANGE', ...args], true);
+    return this.run(DEF_CLUSTER_ADDSLOTSRANGE, ['CLUSTER', 'ADDSLOTSRANGE', ...args], true);
   }
   /** Advance the cluster config epoch (CLUSTER BUMPEPOCH) */
   clusterBumpepoch() {
-    return this.run(cluster['CLUSTER|BUMPEPOCH'], ['CLUSTER', 'BUMPEPOCH'], false);
+    return this.run(DEF_CLUSTER_BUMPEPOCH, ['CLUSTER', 'BUMPEPOCH'], false);
   }
   /** Advance the cluster config epoch (CLUSTER BUMPEPOCH) */
   clusterBumpepochBuffer() {
-    return this.run(cluster['CLUSTER|BUMPEPOCH'], ['CLUSTER', 'BUMPEPOCH'], true);
+    return this.run(DEF_CLUSTER_BUMPEPOCH, ['CLUSTER', 'BUMPEPOCH'], true);
   }
   /** Return the number of failure reports active for a given node (CLUSTER COUNT-FAILURE-REPORTS) */
   clusterCountFailureReports(nodeId: CommandArg) {
-    return this.run(
-      cluster['CLUSTER|COUNT-FAILURE-REPORTS'],
-      ['CLUSTER', 'COUNT-FAILURE-REPORTS', nodeId],
-      false,
-    );
+    return this.run(DEF_CLUSTER_COUNT_FAILURE_REPORTS, ['CLUSTER', 'COUNT-FAILURE-REPORTS', nodeId], false);
   }
   /** Return the number of failure reports active for a given node (CLUSTER COUNT-FAILURE-REPORTS) */
   clusterCountFailureReportsBuffer(nodeId: CommandArg) {
-    return this.run(
-      cluster['CLUSTER|COUNT-FAILURE-REPORTS'],
-      ['CLUSTER', 'COUNT-FAILURE-REPORTS', nodeId],
-      true,
-    );
+    return this.run(DEF_CLUSTER_COUNT_FAILURE_REPORTS, ['CLUSTER', 'COUNT-FAILURE-REPORTS', nodeId], true);
   }
   /** Return the number of local keys in the specified hash slot (CLUSTER COUNTKEYSINSLOT) */
   clusterCountkeysinslot(slot: number | string) {
-    return this.run(cluster['CLUSTER|COUNTKEYSINSLOT'], ['CLUSTER', 'COUNTKEYSINSLOT', slot], false);
+    return this.run(DEF_CLUSTER_COUNTKEYSINSLOT, ['CLUSTER', 'COUNTKEYSINSLOT', slot], false);
   }
   /** Return the number of local keys in the specified hash slot (CLUSTER COUNTKEYSINSLOT) */
   clusterCountkeysinslotBuffer(slot: number | string) {
-    return this.run(cluster['CLUSTER|COUNTKEYSINSLOT'], ['CLUSTER', 'COUNTKEYSINSLOT', slot], true);
+    return this.run(DEF_CLUSTER_COUNTKEYSINSLOT, ['CLUSTER', 'COUNTKEYSINSLOT', slot], true);
   }
   /** Set hash slots as unbound in receiving node (CLUSTER DELSLOTS) */
   clusterDelslots(...slots: (number | string)[]) {
-    return this.run(cluster['CLUSTER|DELSLOTS'], ['CLUSTER', 'DELSLOTS', ...slots], false);
+    return this.run(DEF_CLUSTER_DELSLOTS, ['CLUSTER', 'DELSLOTS', ...slots], false);
   }
   /** Set hash slots as unbound in receiving node (CLUSTER DELSLOTS) */
   clusterDelslotsBuffer(...slots: (number | string)[]) {
-    return this.run(cluster['CLUSTER|DELSLOTS'], ['CLUSTER', 'DELSLOTS', ...slots], true);
+    return this.run(DEF_CLUSTER_DELSLOTS, ['CLUSTER', 'DELSLOTS', ...slots], true);
   }
   /** Set hash slots as unbound in receiving node (CLUSTER DELSLOTSRANGE) */
   clusterDelslotsrange(...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|DELSLOTSRANGE'], ['CLUSTER', 'DELSLOTSRANGE', ...args], false);
+    return this.run(DEF_CLUSTER_DELSLOTSRANGE, ['CLUSTER', 'DELSLOTSRANGE', ...args], false);
   }
   /** Set hash slots as unbound in receiving node (CLUSTER DELSLOTSRANGE) */
   clusterDelslotsrangeBuffer(...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|DELSLOTSRANGE'], ['CLUSTER', 'DELSLOTSRANGE', ...args], true);
+    return this.run(DEF_CLUSTER_DELSLOTSRANGE, ['CLUSTER', 'DELSLOTSRANGE', ...args], true);
   }
   /** Forces a replica to perform a manual failover of its master. (CLUSTER FAILOVER) */
   clusterFailover(...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|FAILOVER'], ['CLUSTER', 'FAILOVER', ...args], false);
+    return this.run(DEF_CLUSTER_FAILOVER, ['CLUSTER', 'FAILOVER', ...args], false);
   }
   /** Forces a replica to perform a manual failover of its master. (CLUSTER FAILOVER) */
   clusterFailoverBuffer(...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|FAILOVER'], ['CLUSTER', 'FAILOVER', ...args], true);
+    return this.run(DEF_CLUSTER_FAILOVER, ['CLUSTER', 'FAILOVER', ...args], true);
   }
   /** Delete a node's own slots information (CLUSTER FLUSHSLOTS) */
   clusterFlushslots() {
-    return this.run(cluster['CLUSTER|FLUSHSLOTS'], ['CLUSTER', 'FLUSHSLOTS'], false);
+    return this.run(DEF_CLUSTER_FLUSHSLOTS, ['CLUSTER', 'FLUSHSLOTS'], false);
   }
   /** Delete a node's own slots information (CLUSTER FLUSHSLOTS) */
   clusterFlushslotsBuffer() {
-    return this.run(cluster['CLUSTER|FLUSHSLOTS'], ['CLUSTER', 'FLUSHSLOTS'], true);
+    return this.run(DEF_CLUSTER_FLUSHSLOTS, ['CLUSTER', 'FLUSHSLOTS'], true);
   }
   /** Remove a node from the nodes table (CLUSTER FORGET) */
   clusterForget(nodeId: CommandArg) {
-    return this.run(cluster['CLUSTER|FORGET'], ['CLUSTER', 'FORGET', nodeId], false);
+    return this.run(DEF_CLUSTER_FORGET, ['CLUSTER', 'FORGET', nodeId], false);
   }
   /** Remove a node from the nodes table (CLUSTER FORGET) */
   clusterForgetBuffer(nodeId: CommandArg) {
-    return this.run(cluster['CLUSTER|FORGET'], ['CLUSTER', 'FORGET', nodeId], true);
+    return this.run(DEF_CLUSTER_FORGET, ['CLUSTER', 'FORGET', nodeId], true);
   }
   /** Return local key names in the specified hash slot (CLUSTER GETKEYSINSLOT) */
   clusterGetkeysinslot(slot: number | string, count: number | string) {
-    return this.run(cluster['CLUSTER|GETKEYSINSLOT'], ['CLUSTER', 'GETKEYSINSLOT', slot, count], false);
+    return this.run(DEF_CLUSTER_GETKEYSINSLOT, ['CLUSTER', 'GETKEYSINSLOT', slot, count], false);
   }
   /** Return local key names in the specified hash slot (CLUSTER GETKEYSINSLOT) */
   clusterGetkeysinslotBuffer(slot: number | string, count: number | string) {
-    return this.run(cluster['CLUSTER|GETKEYSINSLOT'], ['CLUSTER', 'GETKEYSINSLOT', slot, count], true);
+    return this.run(DEF_CLUSTER_GETKEYSINSLOT, ['CLUSTER', 'GETKEYSINSLOT', slot, count], true);
   }
   /** Show helpful text about the different subcommands (CLUSTER HELP) */
   clusterHelp() {
-    return this.run(cluster['CLUSTER|HELP'], ['CLUSTER', 'HELP'], false);
+    return this.run(DEF_CLUSTER_HELP, ['CLUSTER', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (CLUSTER HELP) */
   clusterHelpBuffer() {
-    return this.run(cluster['CLUSTER|HELP'], ['CLUSTER', 'HELP'], true);
+    return this.run(DEF_CLUSTER_HELP, ['CLUSTER', 'HELP'], true);
   }
   /** Provides info about Redis Cluster node state (CLUSTER INFO) */
   clusterInfo() {
-    return this.run(cluster['CLUSTER|INFO'], ['CLUSTER', 'INFO'], false);
+    return this.run(DEF_CLUSTER_INFO, ['CLUSTER', 'INFO'], false);
   }
   /** Provides info about Redis Cluster node state (CLUSTER INFO) */
   clusterInfoBuffer() {
-    return this.run(cluster['CLUSTER|INFO'], ['CLUSTER', 'INFO'], true);
+    return this.run(DEF_CLUSTER_INFO, ['CLUSTER', 'INFO'], true);
   }
   /** Returns the hash slot of the specified key (CLUSTER KEYSLOT) */
   clusterKeyslot(key: CommandArg) {
-    return this.run(cluster['CLUSTER|KEYSLOT'], ['CLUSTER', 'KEYSLOT', key], false);
+    return this.run(DEF_CLUSTER_KEYSLOT, ['CLUSTER', 'KEYSLOT', key], false);
   }
   /** Returns the hash slot of the specified key (CLUSTER KEYSLOT) */
   clusterKeyslotBuffer(key: CommandArg) {
-    return this.run(cluster['CLUSTER|KEYSLOT'], ['CLUSTER', 'KEYSLOT', key], true);
+    return this.run(DEF_CLUSTER_KEYSLOT, ['CLUSTER', 'KEYSLOT', key], true);
   }
   /** Returns a list of all TCP links to and from peer nodes in cluster (CLUSTER LINKS) */
   clusterLinks() {
-    return this.run(cluster['CLUSTER|LINKS'], ['CLUSTER', 'LINKS'], false);
+    return this.run(DEF_CLUSTER_LINKS, ['CLUSTER', 'LINKS'], false);
   }
   /** Returns a list of all TCP links to and from peer nodes in cluster (CLUSTER LINKS) */
   clusterLinksBuffer() {
-    return this.run(cluster['CLUSTER|LINKS'], ['CLUSTER', 'LINKS'], true);
+    return this.run(DEF_CLUSTER_LINKS, ['CLUSTER', 'LINKS'], true);
   }
   /** Force a node cluster to handshake with another node (CLUSTER MEET) */
   clusterMeet(ip: CommandArg, port: number | string, ...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|MEET'], ['CLUSTER', 'MEET', ip, port, ...args], false);
+    return this.run(DEF_CLUSTER_MEET, ['CLUSTER', 'MEET', ip, port, ...args], false);
   }
   /** Force a node cluster to handshake with another node (CLUSTER MEET) */
   clusterMeetBuffer(ip: CommandArg, port: number | string, ...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|MEET'], ['CLUSTER', 'MEET', ip, port, ...args], true);
+    return this.run(DEF_CLUSTER_MEET, ['CLUSTER', 'MEET', ip, port, ...args], true);
   }
   /** Return the node id (CLUSTER MYID) */
   clusterMyid() {
-    return this.run(cluster['CLUSTER|MYID'], ['CLUSTER', 'MYID'], false);
+    return this.run(DEF_CLUSTER_MYID, ['CLUSTER', 'MYID'], false);
   }
   /** Return the node id (CLUSTER MYID) */
   clusterMyidBuffer() {
-    return this.run(cluster['CLUSTER|MYID'], ['CLUSTER', 'MYID'], true);
+    return this.run(DEF_CLUSTER_MYID, ['CLUSTER', 'MYID'], true);
   }
   /** Get Cluster config for the node (CLUSTER NODES) */
   clusterNodes() {
-    return this.run(cluster['CLUSTER|NODES'], ['CLUSTER', 'NODES'], false);
+    return this.run(DEF_CLUSTER_NODES, ['CLUSTER', 'NODES'], false);
   }
   /** Get Cluster config for the node (CLUSTER NODES) */
   clusterNodesBuffer() {
-    return this.run(cluster['CLUSTER|NODES'], ['CLUSTER', 'NODES'], true);
+    return this.run(DEF_CLUSTER_NODES, ['CLUSTER', 'NODES'], true);
   }
   /** List replica nodes of the specified master node (CLUSTER REPLICAS) */
   clusterReplicas(nodeId: CommandArg) {
-    return this.run(cluster['CLUSTER|REPLICAS'], ['CLUSTER', 'REPLICAS', nodeId], false);
+    return this.run(DEF_CLUSTER_REPLICAS, ['CLUSTER', 'REPLICAS', nodeId], false);
   }
   /** List replica nodes of the specified master node (CLUSTER REPLICAS) */
   clusterReplicasBuffer(nodeId: CommandArg) {
-    return this.run(cluster['CLUSTER|REPLICAS'], ['CLUSTER', 'REPLICAS', nodeId], true);
+    return this.run(DEF_CLUSTER_REPLICAS, ['CLUSTER', 'REPLICAS', nodeId], true);
   }
   /** Reconfigure a node as a replica of the specified master node (CLUSTER REPLICATE) */
   clusterReplicate(nodeId: CommandArg) {
-    return this.run(cluster['CLUSTER|REPLICATE'], ['CLUSTER', 'REPLICATE', nodeId], false);
+    return this.run(DEF_CLUSTER_REPLICATE, ['CLUSTER', 'REPLICATE', nodeId], false);
   }
   /** Reconfigure a node as a replica of the specified master node (CLUSTER REPLICATE) */
   clusterReplicateBuffer(nodeId: CommandArg) {
-    return this.run(cluster['CLUSTER|REPLICATE'], ['CLUSTER', 'REPLICATE', nodeId], true);
+    return this.run(DEF_CLUSTER_REPLICATE, ['CLUSTER', 'REPLICATE', nodeId], true);
   }
   /** Reset a Redis Cluster node (CLUSTER RESET) */
   clusterReset(...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|RESET'], ['CLUSTER', 'RESET', ...args], false);
+    return this.run(DEF_CLUSTER_RESET, ['CLUSTER', 'RESET', ...args], false);
   }
   /** Reset a Redis Cluster node (CLUSTER RESET) */
   clusterResetBuffer(...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|RESET'], ['CLUSTER', 'RESET', ...args], true);
+    return this.run(DEF_CLUSTER_RESET, ['CLUSTER', 'RESET', ...args], true);
   }
   /** Forces the node to save cluster state on disk (CLUSTER SAVECONFIG) */
   clusterSaveconfig() {
-    return this.run(cluster['CLUSTER|SAVECONFIG'], ['CLUSTER', 'SAVECONFIG'], false);
+    return this.run(DEF_CLUSTER_SAVECONFIG, ['CLUSTER', 'SAVECONFIG'], false);
   }
   /** Forces the node to save cluster state on disk (CLUSTER SAVECONFIG) */
   clusterSaveconfigBuffer() {
-    return this.run(cluster['CLUSTER|SAVECONFIG'], ['CLUSTER', 'SAVECONFIG'], true);
+    return this.run(DEF_CLUSTER_SAVECONFIG, ['CLUSTER', 'SAVECONFIG'], true);
   }
   /** Set the configuration epoch in a new node (CLUSTER SET-CONFIG-EPOCH) */
   clusterSetConfigEpoch(configEpoch: number | string) {
-    return this.run(cluster['CLUSTER|SET-CONFIG-EPOCH'], ['CLUSTER', 'SET-CONFIG-EPOCH', configEpoch], false);
+    return this.run(DEF_CLUSTER_SET_CONFIG_EPOCH, ['CLUSTER', 'SET-CONFIG-EPOCH', configEpoch], false);
   }
   /** Set the configuration epoch in a new node (CLUSTER SET-CONFIG-EPOCH) */
   clusterSetConfigEpochBuffer(configEpoch: number | string) {
-    return this.run(cluster['CLUSTER|SET-CONFIG-EPOCH'], ['CLUSTER', 'SET-CONFIG-EPOCH', configEpoch], true);
+    return this.run(DEF_CLUSTER_SET_CONFIG_EPOCH, ['CLUSTER', 'SET-CONFIG-EPOCH', configEpoch], true);
   }
   /** Bind a hash slot to a specific node (CLUSTER SETSLOT) */
   clusterSetslot(slot: number | string, ...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|SETSLOT'], ['CLUSTER', 'SETSLOT', slot, ...args], false);
+    return this.run(DEF_CLUSTER_SETSLOT, ['CLUSTER', 'SETSLOT', slot, ...args], false);
   }
   /** Bind a hash slot to a specific node (CLUSTER SETSLOT) */
   clusterSetslotBuffer(slot: number | string, ...args: CommandArg[]) {
-    return this.run(cluster['CLUSTER|SETSLOT'], ['CLUSTER', 'SETSLOT', slot, ...args], true);
+    return this.run(DEF_CLUSTER_SETSLOT, ['CLUSTER', 'SETSLOT', slot, ...args], true);
   }
   /** Get array of cluster slots to node mappings (CLUSTER SHARDS) */
   clusterShards() {
-    return this.run(cluster['CLUSTER|SHARDS'], ['CLUSTER', 'SHARDS'], false);
+    return this.run(DEF_CLUSTER_SHARDS, ['CLUSTER', 'SHARDS'], false);
   }
   /** Get array of cluster slots to node mappings (CLUSTER SHARDS) */
   clusterShardsBuffer() {
-    return this.run(cluster['CLUSTER|SHARDS'], ['CLUSTER', 'SHARDS'], true);
+    return this.run(DEF_CLUSTER_SHARDS, ['CLUSTER', 'SHARDS'], true);
   }
   /** List replica nodes of the specified master node (CLUSTER SLAVES) */
   clusterSlaves(nodeId: CommandArg) {
-    return this.run(cluster['CLUSTER|SLAVES'], ['CLUSTER', 'SLAVES', nodeId], false);
+    return this.run(DEF_CLUSTER_SLAVES, ['CLUSTER', 'SLAVES', nodeId], false);
   }
   /** List replica nodes of the specified master node (CLUSTER SLAVES) */
   clusterSlavesBuffer(nodeId: CommandArg) {
-    return this.run(cluster['CLUSTER|SLAVES'], ['CLUSTER', 'SLAVES', nodeId], true);
+    return this.run(DEF_CLUSTER_SLAVES, ['CLUSTER', 'SLAVES', nodeId], true);
   }
   /** Get array of Cluster slot to node mappings (CLUSTER SLOTS) */
   clusterSlots() {
-    return this.run(cluster['CLUSTER|SLOTS'], ['CLUSTER', 'SLOTS'], false);
+    return this.run(DEF_CLUSTER_SLOTS, ['CLUSTER', 'SLOTS'], false);
   }
   /** Get array of Cluster slot to node mappings (CLUSTER SLOTS) */
   clusterSlotsBuffer() {
-    return this.run(cluster['CLUSTER|SLOTS'], ['CLUSTER', 'SLOTS'], true);
+    return this.run(DEF_CLUSTER_SLOTS, ['CLUSTER', 'SLOTS'], true);
   }
   /** Get array of Redis command details (COMMAND) */
   command(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['COMMAND'], ['COMMAND', subcommand, ...args], false);
+    return this.run(DEF_COMMAND, ['COMMAND', subcommand, ...args], false);
   }
   /** Get array of Redis command details (COMMAND) */
   commandBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['COMMAND'], ['COMMAND', subcommand, ...args], true);
+    return this.run(DEF_COMMAND, ['COMMAND', subcommand, ...args], true);
   }
   /** Get total number of Redis commands (COMMAND COUNT) */
   commandCount() {
-    return this.run(server['COMMAND|COUNT'], ['COMMAND', 'COUNT'], false);
+    return this.run(DEF_COMMAND_COUNT, ['COMMAND', 'COUNT'], false);
   }
   /** Get total number of Redis commands (COMMAND COUNT) */
   commandCountBuffer() {
-    return this.run(server['COMMAND|COUNT'], ['COMMAND', 'COUNT'], true);
+    return this.run(DEF_COMMAND_COUNT, ['COMMAND', 'COUNT'], true);
   }
   /** Get array of specific Redis command documentation (COMMAND DOCS) */
   commandDocs(...args: CommandArg[]) {
-    return this.run(server['COMMAND|DOCS'], ['COMMAND', 'DOCS', ...args], false);
+    return this.run(DEF_COMMAND_DOCS, ['COMMAND', 'DOCS', ...args], false);
   }
   /** Get array of specific Redis command documentation (COMMAND DOCS) */
   commandDocsBuffer(...args: CommandArg[]) {
-    return this.run(server['COMMAND|DOCS'], ['COMMAND', 'DOCS', ...args], true);
+    return this.run(DEF_COMMAND_DOCS, ['COMMAND', 'DOCS', ...args], true);
   }
   /** Extract keys given a full Redis command (COMMAND GETKEYS) */
-  commandGetkeys(...params: Parameters<(typeof server)['COMMAND|GETKEYS']['build']>) {
-    return this.run(server['COMMAND|GETKEYS'], server['COMMAND|GETKEYS'].build(...params), false);
+  commandGetkeys(...params: Parameters<(typeof DEF_COMMAND_GETKEYS)['build']>) {
+    return this.run(DEF_COMMAND_GETKEYS, DEF_COMMAND_GETKEYS.build(...params), false);
   }
   /** Extract keys given a full Redis command (COMMAND GETKEYS) */
-  commandGetkeysBuffer(...params: Parameters<(typeof server)['COMMAND|GETKEYS']['build']>) {
-    return this.run(server['COMMAND|GETKEYS'], server['COMMAND|GETKEYS'].build(...params), true);
+  commandGetkeysBuffer(...params: Parameters<(typeof DEF_COMMAND_GETKEYS)['build']>) {
+    return this.run(DEF_COMMAND_GETKEYS, DEF_COMMAND_GETKEYS.build(...params), true);
   }
   /** Extract keys and access flags given a full Redis command (COMMAND GETKEYSANDFLAGS) */
-  commandGetkeysandflags(...params: Parameters<(typeof server)['COMMAND|GETKEYSANDFLAGS']['build']>) {
-    return this.run(
-      server['COMMAND|GETKEYSANDFLAGS'],
-      server['COMMAND|GETKEYSANDFLAGS'].build(...params),
-      false,
-    );
+  commandGetkeysandflags(...params: Parameters<(typeof DEF_COMMAND_GETKEYSANDFLAGS)['build']>) {
+    return this.run(DEF_COMMAND_GETKEYSANDFLAGS, DEF_COMMAND_GETKEYSANDFLAGS.build(...params), false);
   }
   /** Extract keys and access flags given a full Redis command (COMMAND GETKEYSANDFLAGS) */
-  commandGetkeysandflagsBuffer(...params: Parameters<(typeof server)['COMMAND|GETKEYSANDFLAGS']['build']>) {
-    return this.run(
-      server['COMMAND|GETKEYSANDFLAGS'],
-      server['COMMAND|GETKEYSANDFLAGS'].build(...params),
-      true,
-    );
+  commandGetkeysandflagsBuffer(...params: Parameters<(typeof DEF_COMMAND_GETKEYSANDFLAGS)['build']>) {
+    return this.run(DEF_COMMAND_GETKEYSANDFLAGS, DEF_COMMAND_GETKEYSANDFLAGS.build(...params), true);
   }
   /** Show helpful text about the different subcommands (COMMAND HELP) */
   commandHelp() {
-    return this.run(server['COMMAND|HELP'], ['COMMAND', 'HELP'], false);
+    return this.run(DEF_COMMAND_HELP, ['COMMAND', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (COMMAND HELP) */
   commandHelpBuffer() {
-    return this.run(server['COMMAND|HELP'], ['COMMAND', 'HELP'], true);
+    return this.run(DEF_COMMAND_HELP, ['COMMAND', 'HELP'], true);
   }
   /** Get array of specific Redis command details, or all when no argument is given. (COMMAND INFO) */
   commandInfo(...args: CommandArg[]) {
-    return this.run(server['COMMAND|INFO'], ['COMMAND', 'INFO', ...args], false);
+    return this.run(DEF_COMMAND_INFO, ['COMMAND', 'INFO', ...args], false);
   }
   /** Get array of specific Redis command details, or all when no argument is given. (COMMAND INFO) */
   commandInfoBuffer(...args: CommandArg[]) {
-    return this.run(server['COMMAND|INFO'], ['COMMAND', 'INFO', ...args], true);
+    return this.run(DEF_COMMAND_INFO, ['COMMAND', 'INFO', ...args], true);
   }
   /** Get an array of Redis command names (COMMAND LIST) */
   commandList(...args: CommandArg[]) {
-    return this.run(server['COMMAND|LIST'], ['COMMAND', 'LIST', ...args], false);
+    return this.run(DEF_COMMAND_LIST, ['COMMAND', 'LIST', ...args], false);
   }
   /** Get an array of Redis command names (COMMAND LIST) */
   commandListBuffer(...args: CommandArg[]) {
-    return this.run(server['COMMAND|LIST'], ['COMMAND', 'LIST', ...args], true);
+    return this.run(DEF_COMMAND_LIST, ['COMMAND', 'LIST', ...args], true);
   }
   /** A container for server configuration commands (CONFIG) */
   config(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['CONFIG'], ['CONFIG', subcommand, ...args], false);
+    return this.run(DEF_CONFIG, ['CONFIG', subcommand, ...args], false);
   }
   /** A container for server configuration commands (CONFIG) */
   configBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['CONFIG'], ['CONFIG', subcommand, ...args], true);
+    return this.run(DEF_CONFIG, ['CONFIG', subcommand, ...args], true);
   }
   /** Get the values of configuration parameters (CONFIG GET) */
   configGet(...args: CommandArg[]) {
-    return this.run(server['CONFIG|GET'], ['CONFIG', 'GET', ...args], false);
+    return this.run(DEF_CONFIG_GET, ['CONFIG', 'GET', ...args], false);
   }
   /** Get the values of configuration parameters (CONFIG GET) */
   configGetBuffer(...args: CommandArg[]) {
-    return this.run(server['CONFIG|GET'], ['CONFIG', 'GET', ...args], true);
+    return this.run(DEF_CONFIG_GET, ['CONFIG', 'GET', ...args], true);
   }
   /** Show helpful text about the different subcommands (CONFIG HELP) */
   configHelp() {
-    return this.run(server['CONFIG|HELP'], ['CONFIG', 'HELP'], false);
+    return this.run(DEF_CONFIG_HELP, ['CONFIG', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (CONFIG HELP) */
   configHelpBuffer() {
-    return this.run(server['CONFIG|HELP'], ['CONFIG', 'HELP'], true);
+    return this.run(DEF_CONFIG_HELP, ['CONFIG', 'HELP'], true);
   }
   /** Reset the stats returned by INFO (CONFIG RESETSTAT) */
   configResetstat() {
-    return this.run(server['CONFIG|RESETSTAT'], ['CONFIG', 'RESETSTAT'], false);
+    return this.run(DEF_CONFIG_RESETSTAT, ['CONFIG', 'RESETSTAT'], false);
   }
   /** Reset the stats returned by INFO (CONFIG RESETSTAT) */
   configResetstatBuffer() {
-    return this.run(server['CONFIG|RESETSTAT'], ['CONFIG', 'RESETSTAT'], true);
+    return this.run(DEF_CONFIG_RESETSTAT, ['CONFIG', 'RESETSTAT'], true);
   }
   /** Rewrite the configuration file with the in memory configuration (CONFIG REWRITE) */
   configRewrite() {
-    return this.run(server['CONFIG|REWRITE'], ['CONFIG', 'REWRITE'], false);
+    return this.run(DEF_CONFIG_REWRITE, ['CONFIG', 'REWRITE'], false);
   }
   /** Rewrite the configuration file with the in memory configuration (CONFIG REWRITE) */
   configRewriteBuffer() {
-    return this.run(server['CONFIG|REWRITE'], ['CONFIG', 'REWRITE'], true);
+    return this.run(DEF_CONFIG_REWRITE, ['CONFIG', 'REWRITE'], true);
   }
   /** Set configuration parameters to the given values (CONFIG SET) */
   configSet(...args: CommandArg[]) {
-    return this.run(server['CONFIG|SET'], ['CONFIG', 'SET', ...args], false);
+    return this.run(DEF_CONFIG_SET, ['CONFIG', 'SET', ...args], false);
   }
   /** Set configuration parameters to the given values (CONFIG SET) */
   configSetBuffer(...args: CommandArg[]) {
-    return this.run(server['CONFIG|SET'], ['CONFIG', 'SET', ...args], true);
+    return this.run(DEF_CONFIG_SET, ['CONFIG', 'SET', ...args], true);
   }
   /** Copy a key (COPY) */
   copy(source: RedisKey, destination: RedisKey, ...args: CommandArg[]) {
-    return this.run(generic['COPY'], ['COPY', source, destination, ...args], false);
+    return this.run(DEF_COPY, ['COPY', source, destination, ...args], false);
   }
   /** Copy a key (COPY) */
   copyBuffer(source: RedisKey, destination: RedisKey, ...args: CommandArg[]) {
-    return this.run(generic['COPY'], ['COPY', source, destination, ...args], true);
+    return this.run(DEF_COPY, ['COPY', source, destination, ...args], true);
   }
   /** Return the number of keys in the selected database (DBSIZE) */
   dbsize() {
-    return this.run(server['DBSIZE'], ['DBSIZE'], false);
+    return this.run(DEF_DBSIZE, ['DBSIZE'], false);
   }
   /** Return the number of keys in the selected database (DBSIZE) */
   dbsizeBuffer() {
-    return this.run(server['DBSIZE'], ['DBSIZE'], true);
+    return this.run(DEF_DBSIZE, ['DBSIZE'], true);
   }
   /** A container for debugging commands (DEBUG) */
-  debug(...params: Parameters<(typeof server)['DEBUG']['build']>) {
-    return this.run(server['DEBUG'], server['DEBUG'].build(...params), false);
+  debug(...params: Parameters<(typeof DEF_DEBUG)['build']>) {
+    return this.run(DEF_DEBUG, DEF_DEBUG.build(...params), false);
   }
   /** A container for debugging commands (DEBUG) */
-  debugBuffer(...params: Parameters<(typeof server)['DEBUG']['build']>) {
-    return this.run(server['DEBUG'], server['DEBUG'].build(...params), true);
+  debugBuffer(...params: Parameters<(typeof DEF_DEBUG)['build']>) {
+    return this.run(DEF_DEBUG, DEF_DEBUG.build(...params), true);
   }
   /** Decrement the integer value of a key by one (DECR) */
   decr(key: RedisKey) {
-    return this.run(strings['DECR'], ['DECR', key], false);
+    return this.run(DEF_DECR, ['DECR', key], false);
   }
   /** Decrement the integer value of a key by one (DECR) */
   decrBuffer(key: RedisKey) {
-    return this.run(strings['DECR'], ['DECR', key], true);
+    return this.run(DEF_DECR, ['DECR', key], true);
   }
   /** Decrement the integer value of a key by the given number (DECRBY) */
   decrby(key: RedisKey, decrement: number | string) {
-    return this.run(strings['DECRBY'], ['DECRBY', key, decrement], false);
+    return this.run(DEF_DECRBY, ['DECRBY', key, decrement], false);
   }
   /** Decrement the integer value of a key by the given number (DECRBY) */
   decrbyBuffer(key: RedisKey, decrement: number | string) {
-    return this.run(strings['DECRBY'], ['DECRBY', key, decrement], true);
+    return this.run(DEF_DECRBY, ['DECRBY', key, decrement], true);
   }
   /** Delete a key (DEL) */
   del(...keys: RedisKey[]) {
-    return this.run(generic['DEL'], ['DEL', ...keys], false);
+    return this.run(DEF_DEL, ['DEL', ...keys], false);
   }
   /** Delete a key (DEL) */
   delBuffer(...keys: RedisKey[]) {
-    return this.run(generic['DEL'], ['DEL', ...keys], true);
+    return this.run(DEF_DEL, ['DEL', ...keys], true);
   }
   /** Discard all commands issued after MULTI (DISCARD) */
   discard() {
-    return this.run(transactions['DISCARD'], ['DISCARD'], false);
+    return this.run(DEF_DISCARD, ['DISCARD'], false);
   }
   /** Discard all commands issued after MULTI (DISCARD) */
   discardBuffer() {
-    return this.run(transactions['DISCARD'], ['DISCARD'], true);
+    return this.run(DEF_DISCARD, ['DISCARD'], true);
   }
   /** Return a serialized version of the value stored at the specified key. (DUMP) */
   dump(key: RedisKey) {
-    return this.run(generic['DUMP'], ['DUMP', key], false);
+    return this.run(DEF_DUMP, ['DUMP', key], false);
   }
   /** Return a serialized version of the value stored at the specified key. (DUMP) */
   dumpBuffer(key: RedisKey) {
-    return this.run(generic['DUMP'], ['DUMP', key], true);
+    return this.run(DEF_DUMP, ['DUMP', key], true);
   }
   /** Echo the given string (ECHO) */
   echo(message: CommandArg) {
-    return this.run(connection['ECHO'], ['ECHO', message], false);
+    return this.run(DEF_ECHO, ['ECHO', message], false);
   }
   /** Echo the given string (ECHO) */
   echoBuffer(message: CommandArg) {
-    return this.run(connection['ECHO'], ['ECHO', message], true);
+    return this.run(DEF_ECHO, ['ECHO', message], true);
   }
   /** Execute a Lua script server side (EVAL) */
-  eval(...params: Parameters<(typeof scripting)['EVAL']['build']>) {
-    return this.run(scripting['EVAL'], scripting['EVAL'].build(...params), false);
+  eval(...params: Parameters<(typeof DEF_EVAL)['build']>) {
+    return this.run(DEF_EVAL, DEF_EVAL.build(...params), false);
   }
   /** Execute a Lua script server side (EVAL) */
-  evalBuffer(...params: Parameters<(typeof scripting)['EVAL']['build']>) {
-    return this.run(scripting['EVAL'], scripting['EVAL'].build(...params), true);
+  evalBuffer(...params: Parameters<(typeof DEF_EVAL)['build']>) {
+    return this.run(DEF_EVAL, DEF_EVAL.build(...params), true);
   }
   /** Execute a read-only Lua script server side (EVAL_RO) */
-  evalRo(...params: Parameters<(typeof scripting)['EVAL_RO']['build']>) {
-    return this.run(scripting['EVAL_RO'], scripting['EVAL_RO'].build(...params), false);
+  evalRo(...params: Parameters<(typeof DEF_EVAL_RO)['build']>) {
+    return this.run(DEF_EVAL_RO, DEF_EVAL_RO.build(...params), false);
   }
   /** Execute a read-only Lua script server side (EVAL_RO) */
-  evalRoBuffer(...params: Parameters<(typeof scripting)['EVAL_RO']['build']>) {
-    return this.run(scripting['EVAL_RO'], scripting['EVAL_RO'].build(...params), true);
+  evalRoBuffer(...params: Parameters<(typeof DEF_EVAL_RO)['build']>) {
+    return this.run(DEF_EVAL_RO, DEF_EVAL_RO.build(...params), true);
   }
   /** Execute a Lua script server side (EVALSHA) */
-  evalsha(...params: Parameters<(typeof scripting)['EVALSHA']['build']>) {
-    return this.run(scripting['EVALSHA'], scripting['EVALSHA'].build(...params), false);
+  evalsha(...params: Parameters<(typeof DEF_EVALSHA)['build']>) {
+    return this.run(DEF_EVALSHA, DEF_EVALSHA.build(...params), false);
   }
   /** Execute a Lua script server side (EVALSHA) */
-  evalshaBuffer(...params: Parameters<(typeof scripting)['EVALSHA']['build']>) {
-    return this.run(scripting['EVALSHA'], scripting['EVALSHA'].build(...params), true);
+  evalshaBuffer(...params: Parameters<(typeof DEF_EVALSHA)['build']>) {
+    return this.run(DEF_EVALSHA, DEF_EVALSHA.build(...params), true);
   }
   /** Execute a read-only Lua script server side (EVALSHA_RO) */
-  evalshaRo(...params: Parameters<(typeof scripting)['EVALSHA_RO']['build']>) {
-    return this.run(scripting['EVALSHA_RO'], scripting['EVALSHA_RO'].build(...params), false);
+  evalshaRo(...params: Parameters<(typeof DEF_EVALSHA_RO)['build']>) {
+    return this.run(DEF_EVALSHA_RO, DEF_EVALSHA_RO.build(...params), false);
   }
   /** Execute a read-only Lua script server side (EVALSHA_RO) */
-  evalshaRoBuffer(...params: Parameters<(typeof scripting)['EVALSHA_RO']['build']>) {
-    return this.run(scripting['EVALSHA_RO'], scripting['EVALSHA_RO'].build(...params), true);
+  evalshaRoBuffer(...params: Parameters<(typeof DEF_EVALSHA_RO)['build']>) {
+    return this.run(DEF_EVALSHA_RO, DEF_EVALSHA_RO.build(...params), true);
   }
   /** Determine if a key exists (EXISTS) */
   exists(...keys: RedisKey[]) {
-    return this.run(generic['EXISTS'], ['EXISTS', ...keys], false);
+    return this.run(DEF_EXISTS, ['EXISTS', ...keys], false);
   }
   /** Determine if a key exists (EXISTS) */
   existsBuffer(...keys: RedisKey[]) {
-    return this.run(generic['EXISTS'], ['EXISTS', ...keys], true);
+    return this.run(DEF_EXISTS, ['EXISTS', ...keys], true);
   }
   /** Set a key's time to live in seconds (EXPIRE) */
   expire(key: RedisKey, seconds: number | string, ...args: CommandArg[]) {
-    return this.run(generic['EXPIRE'], ['EXPIRE', key, seconds, ...args], false);
+    return this.run(DEF_EXPIRE, ['EXPIRE', key, seconds, ...args], false);
   }
   /** Set a key's time to live in seconds (EXPIRE) */
   expireBuffer(key: RedisKey, seconds: number | string, ...args: CommandArg[]) {
-    return this.run(generic['EXPIRE'], ['EXPIRE', key, seconds, ...args], true);
+    return this.run(DEF_EXPIRE, ['EXPIRE', key, seconds, ...args], true);
   }
   /** Set the expiration for a key as a UNIX timestamp (EXPIREAT) */
   expireat(key: RedisKey, unixTimeSeconds: number | string, ...args: CommandArg[]) {
-    return this.run(generic['EXPIREAT'], ['EXPIREAT', key, unixTimeSeconds, ...args], false);
+    return this.run(DEF_EXPIREAT, ['EXPIREAT', key, unixTimeSeconds, ...args], false);
   }
   /** Set the expiration for a key as a UNIX timestamp (EXPIREAT) */
   expireatBuffer(key: RedisKey, unixTimeSeconds: number | string, ...args: CommandArg[]) {
-    return this.run(generic['EXPIREAT'], ['EXPIREAT', key, unixTimeSeconds, ...args], true);
+    return this.run(DEF_EXPIREAT, ['EXPIREAT', key, unixTimeSeconds, ...args], true);
   }
   /** Get the expiration Unix timestamp for a key (EXPIRETIME) */
   expiretime(key: RedisKey) {
-    return this.run(generic['EXPIRETIME'], ['EXPIRETIME', key], false);
+    return this.run(DEF_EXPIRETIME, ['EXPIRETIME', key], false);
   }
   /** Get the expiration Unix timestamp for a key (EXPIRETIME) */
   expiretimeBuffer(key: RedisKey) {
-    return this.run(generic['EXPIRETIME'], ['EXPIRETIME', key], true);
+    return this.run(DEF_EXPIRETIME, ['EXPIRETIME', key], true);
   }
   /** Start a coordinated failover between this server and one of its replicas. (FAILOVER) */
   failover(...args: CommandArg[]) {
-    return this.run(server['FAILOVER'], ['FAILOVER', ...args], false);
+    return this.run(DEF_FAILOVER, ['FAILOVER', ...args], false);
   }
   /** Start a coordinated failover between this server and one of its replicas. (FAILOVER) */
   failoverBuffer(...args: CommandArg[]) {
-    return this.run(server['FAILOVER'], ['FAILOVER', ...args], true);
+    return this.run(DEF_FAILOVER, ['FAILOVER', ...args], true);
   }
   /** Invoke a function (FCALL) */
-  fcall(...params: Parameters<(typeof scripting)['FCALL']['build']>) {
-    return this.run(scripting['FCALL'], scripting['FCALL'].build(...params), false);
+  fcall(...params: Parameters<(typeof DEF_FCALL)['build']>) {
+    return this.run(DEF_FCALL, DEF_FCALL.build(...params), false);
   }
   /** Invoke a function (FCALL) */
-  fcallBuffer(...params: Parameters<(typeof scripting)['FCALL']['build']>) {
-    return this.run(scripting['FCALL'], scripting['FCALL'].build(...params), true);
+  fcallBuffer(...params: Parameters<(typeof DEF_FCALL)['build']>) {
+    return this.run(DEF_FCALL, DEF_FCALL.build(...params), true);
   }
   /** Invoke a read-only function (FCALL_RO) */
-  fcallRo(...params: Parameters<(typeof scripting)['FCALL_RO']['build']>) {
-    return this.run(scripting['FCALL_RO'], scripting['FCALL_RO'].build(...params), false);
+  fcallRo(...params: Parameters<(typeof DEF_FCALL_RO)['build']>) {
+    return this.run(DEF_FCALL_RO, DEF_FCALL_RO.build(...params), false);
   }
   /** Invoke a read-only function (FCALL_RO) */
-  fcallRoBuffer(...params: Parameters<(typeof scripting)['FCALL_RO']['build']>) {
-    return this.run(scripting['FCALL_RO'], scripting['FCALL_RO'].build(...params), true);
+  fcallRoBuffer(...params: Parameters<(typeof DEF_FCALL_RO)['build']>) {
+    return this.run(DEF_FCALL_RO, DEF_FCALL_RO.build(...params), true);
   }
   /** Remove all keys from all databases (FLUSHALL) */
   flushall(...args: CommandArg[]) {
-    return this.run(server['FLUSHALL'], ['FLUSHALL', ...args], false);
+    return this.run(DEF_FLUSHALL, ['FLUSHALL', ...args], false);
   }
   /** Remove all keys from all databases (FLUSHALL) */
   flushallBuffer(...args: CommandArg[]) {
-    return this.run(server['FLUSHALL'], ['FLUSHALL', ...args], true);
+    return this.run(DEF_FLUSHALL, ['FLUSHALL', ...args], true);
   }
   /** Remove all keys from the current database (FLUSHDB) */
   flushdb(...args: CommandArg[]) {
-    return this.run(server['FLUSHDB'], ['FLUSHDB', ...args], false);
+    return this.run(DEF_FLUSHDB, ['FLUSHDB', ...args], false);
   }
   /** Remove all keys from the current database (FLUSHDB) */
   flushdbBuffer(...args: CommandArg[]) {
-    return this.run(server['FLUSHDB'], ['FLUSHDB', ...args], true);
+    return this.run(DEF_FLUSHDB, ['FLUSHDB', ...args], true);
   }
   /** A container for function commands (FUNCTION) */
   function(subcommand: string, ...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION'], ['FUNCTION', subcommand, ...args], false);
+    return this.run(DEF_FUNCTION, ['FUNCTION', subcommand, ...args], false);
   }
   /** A container for function commands (FUNCTION) */
   functionBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION'], ['FUNCTION', subcommand, ...args], true);
+    return this.run(DEF_FUNCTION, ['FUNCTION', subcommand, ...args], true);
   }
   /** Delete a function by name (FUNCTION DELETE) */
   functionDelete(libraryName: CommandArg) {
-    return this.run(scripting['FUNCTION|DELETE'], ['FUNCTION', 'DELETE', libraryName], false);
+    return this.run(DEF_FUNCTION_DELETE, ['FUNCTION', 'DELETE', libraryName], false);
   }
   /** Delete a function by name (FUNCTION DELETE) */
   functionDeleteBuffer(libraryName: CommandArg) {
-    return this.run(scripting['FUNCTION|DELETE'], ['FUNCTION', 'DELETE', libraryName], true);
+    return this.run(DEF_FUNCTION_DELETE, ['FUNCTION', 'DELETE', libraryName], true);
   }
   /** Dump all functions into a serialized binary payload (FUNCTION DUMP) */
   functionDump() {
-    return this.run(scripting['FUNCTION|DUMP'], ['FUNCTION', 'DUMP'], false);
+    return this.run(DEF_FUNCTION_DUMP, ['FUNCTION', 'DUMP'], false);
   }
   /** Dump all functions into a serialized binary payload (FUNCTION DUMP) */
   functionDumpBuffer() {
-    return this.run(scripting['FUNCTION|DUMP'], ['FUNCTION', 'DUMP'], true);
+    return this.run(DEF_FUNCTION_DUMP, ['FUNCTION', 'DUMP'], true);
   }
   /** Deleting all functions (FUNCTION FLUSH) */
   functionFlush(...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION|FLUSH'], ['FUNCTION', 'FLUSH', ...args], false);
+    return this.run(DEF_FUNCTION_FLUSH, ['FUNCTION', 'FLUSH', ...args], false);
   }
   /** Deleting all functions (FUNCTION FLUSH) */
   functionFlushBuffer(...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION|FLUSH'], ['FUNCTION', 'FLUSH', ...args], true);
+    return this.run(DEF_FUNCTION_FLUSH, ['FUNCTION', 'FLUSH', ...args], true);
   }
   /** Show helpful text about the different subcommands (FUNCTION HELP) */
   functionHelp() {
-    return this.run(scripting['FUNCTION|HELP'], ['FUNCTION', 'HELP'], false);
+    return this.run(DEF_FUNCTION_HELP, ['FUNCTION', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (FUNCTION HELP) */
   functionHelpBuffer() {
-    return this.run(scripting['FUNCTION|HELP'], ['FUNCTION', 'HELP'], true);
+    return this.run(DEF_FUNCTION_HELP, ['FUNCTION', 'HELP'], true);
   }
   /** Kill the function currently in execution. (FUNCTION KILL) */
   functionKill() {
-    return this.run(scripting['FUNCTION|KILL'], ['FUNCTION', 'KILL'], false);
+    return this.run(DEF_FUNCTION_KILL, ['FUNCTION', 'KILL'], false);
   }
   /** Kill the function currently in execution. (FUNCTION KILL) */
   functionKillBuffer() {
-    return this.run(scripting['FUNCTION|KILL'], ['FUNCTION', 'KILL'], true);
+    return this.run(DEF_FUNCTION_KILL, ['FUNCTION', 'KILL'], true);
   }
   /** List information about all the functions (FUNCTION LIST) */
   functionList(...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION|LIST'], ['FUNCTION', 'LIST', ...args], false);
+    return this.run(DEF_FUNCTION_LIST, ['FUNCTION', 'LIST', ...args], false);
   }
   /** List information about all the functions (FUNCTION LIST) */
   functionListBuffer(...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION|LIST'], ['FUNCTION', 'LIST', ...args], true);
+    return this.run(DEF_FUNCTION_LIST, ['FUNCTION', 'LIST', ...args], true);
   }
   /** Create a function with the given arguments (name, code, description) (FUNCTION LOAD) */
   functionLoad(...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION|LOAD'], ['FUNCTION', 'LOAD', ...args], false);
+    return this.run(DEF_FUNCTION_LOAD, ['FUNCTION', 'LOAD', ...args], false);
   }
   /** Create a function with the given arguments (name, code, description) (FUNCTION LOAD) */
   functionLoadBuffer(...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION|LOAD'], ['FUNCTION', 'LOAD', ...args], true);
+    return this.run(DEF_FUNCTION_LOAD, ['FUNCTION', 'LOAD', ...args], true);
   }
   /** Restore all the functions on the given payload (FUNCTION RESTORE) */
   functionRestore(serializedValue: CommandArg, ...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION|RESTORE'], ['FUNCTION', 'RESTORE', serializedValue, ...args], false);
+    return this.run(DEF_FUNCTION_RESTORE, ['FUNCTION', 'RESTORE', serializedValue, ...args], false);
   }
   /** Restore all the functions on the given payload (FUNCTION RESTORE) */
   functionRestoreBuffer(serializedValue: CommandArg, ...args: CommandArg[]) {
-    return this.run(scripting['FUNCTION|RESTORE'], ['FUNCTION', 'RESTORE', serializedValue, ...args], true);
+    return this.run(DEF_FUNCTION_RESTORE, ['FUNCTION', 'RESTORE', serializedValue, ...args], true);
   }
   /** Return information about the function currently running (name, description, duration) (FUNCTION STATS) */
   functionStats() {
-    return this.run(scripting['FUNCTION|STATS'], ['FUNCTION', 'STATS'], false);
+    return this.run(DEF_FUNCTION_STATS, ['FUNCTION', 'STATS'], false);
   }
   /** Return information about the function currently running (name, description, duration) (FUNCTION STATS) */
   functionStatsBuffer() {
-    return this.run(scripting['FUNCTION|STATS'], ['FUNCTION', 'STATS'], true);
+    return this.run(DEF_FUNCTION_STATS, ['FUNCTION', 'STATS'], true);
   }
   /** Add one or more geospatial items in the geospatial index represented using a sorted set (GEOADD) */
   geoadd(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(geo['GEOADD'], ['GEOADD', key, ...args], false);
+    return this.run(DEF_GEOADD, ['GEOADD', key, ...args], false);
   }
   /** Add one or more geospatial items in the geospatial index represented using a sorted set (GEOADD) */
   geoaddBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(geo['GEOADD'], ['GEOADD', key, ...args], true);
+    return this.run(DEF_GEOADD, ['GEOADD', key, ...args], true);
   }
   /** Returns the distance between two members of a geospatial index (GEODIST) */
   geodist(key: RedisKey, member1: CommandArg, member2: CommandArg, ...args: CommandArg[]) {
-    return this.run(geo['GEODIST'], ['GEODIST', key, member1, member2, ...args], false);
+    return this.run(DEF_GEODIST, ['GEODIST', key, member1, member2, ...args], false);
   }
   /** Returns the distance between two members of a geospatial index (GEODIST) */
   geodistBuffer(key: RedisKey, member1: CommandArg, member2: CommandArg, ...args: CommandArg[]) {
-    return this.run(geo['GEODIST'], ['GEODIST', key, member1, member2, ...args], true);
+    return this.run(DEF_GEODIST, ['GEODIST', key, member1, member2, ...args], true);
   }
   /** Returns members of a geospatial index as standard geohash strings (GEOHASH) */
   geohash(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(geo['GEOHASH'], ['GEOHASH', key, ...members], false);
+    return this.run(DEF_GEOHASH, ['GEOHASH', key, ...members], false);
   }
   /** Returns members of a geospatial index as standard geohash strings (GEOHASH) */
   geohashBuffer(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(geo['GEOHASH'], ['GEOHASH', key, ...members], true);
+    return this.run(DEF_GEOHASH, ['GEOHASH', key, ...members], true);
   }
   /** Returns longitude and latitude of members of a geospatial index (GEOPOS) */
   geopos(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(geo['GEOPOS'], ['GEOPOS', key, ...members], false);
+    return this.run(DEF_GEOPOS, ['GEOPOS', key, ...members], false);
   }
   /** Returns longitude and latitude of members of a geospatial index (GEOPOS) */
   geoposBuffer(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(geo['GEOPOS'], ['GEOPOS', key, ...members], true);
+    return this.run(DEF_GEOPOS, ['GEOPOS', key, ...members], true);
   }
   /** Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point (GEORADIUS) */
   georadius(
@@ -1075,7 +1416,7 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     radius: number | string,
     ...args: CommandArg[]
   ) {
-    return this.run(geo['GEORADIUS'], ['GEORADIUS', key, longitude, latitude, radius, ...args], false);
+    return this.run(DEF_GEORADIUS, ['GEORADIUS', key, longitude, latitude, radius, ...args], false);
   }
   /** Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point (GEORADIUS) */
   georadiusBuffer(
@@ -1085,7 +1426,7 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     radius: number | string,
     ...args: CommandArg[]
   ) {
-    return this.run(geo['GEORADIUS'], ['GEORADIUS', key, longitude, latitude, radius, ...args], true);
+    return this.run(DEF_GEORADIUS, ['GEORADIUS', key, longitude, latitude, radius, ...args], true);
   }
   /** A read-only variant for GEORADIUS (GEORADIUS_RO) */
   georadiusRo(
@@ -1095,7 +1436,7 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     radius: number | string,
     ...args: CommandArg[]
   ) {
-    return this.run(geo['GEORADIUS_RO'], ['GEORADIUS_RO', key, longitude, latitude, radius, ...args], false);
+    return this.run(DEF_GEORADIUS_RO, ['GEORADIUS_RO', key, longitude, latitude, radius, ...args], false);
   }
   /** A read-only variant for GEORADIUS (GEORADIUS_RO) */
   georadiusRoBuffer(
@@ -1105,23 +1446,19 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     radius: number | string,
     ...args: CommandArg[]
   ) {
-    return this.run(geo['GEORADIUS_RO'], ['GEORADIUS_RO', key, longitude, latitude, radius, ...args], true);
+    return this.run(DEF_GEORADIUS_RO, ['GEORADIUS_RO', key, longitude, latitude, radius, ...args], true);
   }
   /** Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member (GEORADIUSBYMEMBER) */
   georadiusbymember(key: RedisKey, member: CommandArg, radius: number | string, ...args: CommandArg[]) {
-    return this.run(geo['GEORADIUSBYMEMBER'], ['GEORADIUSBYMEMBER', key, member, radius, ...args], false);
+    return this.run(DEF_GEORADIUSBYMEMBER, ['GEORADIUSBYMEMBER', key, member, radius, ...args], false);
   }
   /** Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member (GEORADIUSBYMEMBER) */
   georadiusbymemberBuffer(key: RedisKey, member: CommandArg, radius: number | string, ...args: CommandArg[]) {
-    return this.run(geo['GEORADIUSBYMEMBER'], ['GEORADIUSBYMEMBER', key, member, radius, ...args], true);
+    return this.run(DEF_GEORADIUSBYMEMBER, ['GEORADIUSBYMEMBER', key, member, radius, ...args], true);
   }
   /** A read-only variant for GEORADIUSBYMEMBER (GEORADIUSBYMEMBER_RO) */
   georadiusbymemberRo(key: RedisKey, member: CommandArg, radius: number | string, ...args: CommandArg[]) {
-    return this.run(
-      geo['GEORADIUSBYMEMBER_RO'],
-      ['GEORADIUSBYMEMBER_RO', key, member, radius, ...args],
-      false,
-    );
+    return this.run(DEF_GEORADIUSBYMEMBER_RO, ['GEORADIUSBYMEMBER_RO', key, member, radius, ...args], false);
   }
   /** A read-only variant for GEORADIUSBYMEMBER (GEORADIUSBYMEMBER_RO) */
   georadiusbymemberRoBuffer(
@@ -1130,879 +1467,875 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     radius: number | string,
     ...args: CommandArg[]
   ) {
-    return this.run(
-      geo['GEORADIUSBYMEMBER_RO'],
-      ['GEORADIUSBYMEMBER_RO', key, member, radius, ...args],
-      true,
-    );
+    return this.run(DEF_GEORADIUSBYMEMBER_RO, ['GEORADIUSBYMEMBER_RO', key, member, radius, ...args], true);
   }
   /** Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle. (GEOSEARCH) */
   geosearch(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(geo['GEOSEARCH'], ['GEOSEARCH', key, ...args], false);
+    return this.run(DEF_GEOSEARCH, ['GEOSEARCH', key, ...args], false);
   }
   /** Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle. (GEOSEARCH) */
   geosearchBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(geo['GEOSEARCH'], ['GEOSEARCH', key, ...args], true);
+    return this.run(DEF_GEOSEARCH, ['GEOSEARCH', key, ...args], true);
   }
   /** Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key. (GEOSEARCHSTORE) */
   geosearchstore(destination: RedisKey, source: RedisKey, ...args: CommandArg[]) {
-    return this.run(geo['GEOSEARCHSTORE'], ['GEOSEARCHSTORE', destination, source, ...args], false);
+    return this.run(DEF_GEOSEARCHSTORE, ['GEOSEARCHSTORE', destination, source, ...args], false);
   }
   /** Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key. (GEOSEARCHSTORE) */
   geosearchstoreBuffer(destination: RedisKey, source: RedisKey, ...args: CommandArg[]) {
-    return this.run(geo['GEOSEARCHSTORE'], ['GEOSEARCHSTORE', destination, source, ...args], true);
+    return this.run(DEF_GEOSEARCHSTORE, ['GEOSEARCHSTORE', destination, source, ...args], true);
   }
   /** Get the value of a key (GET) */
   get(key: RedisKey) {
-    return this.run(strings['GET'], ['GET', key], false);
+    return this.run(DEF_GET, ['GET', key], false);
   }
   /** Get the value of a key (GET) */
   getBuffer(key: RedisKey) {
-    return this.run(strings['GET'], ['GET', key], true);
+    return this.run(DEF_GET, ['GET', key], true);
   }
   /** Returns the bit value at offset in the string value stored at key (GETBIT) */
   getbit(key: RedisKey, offset: number | string) {
-    return this.run(bitmaps['GETBIT'], ['GETBIT', key, offset], false);
+    return this.run(DEF_GETBIT, ['GETBIT', key, offset], false);
   }
   /** Returns the bit value at offset in the string value stored at key (GETBIT) */
   getbitBuffer(key: RedisKey, offset: number | string) {
-    return this.run(bitmaps['GETBIT'], ['GETBIT', key, offset], true);
+    return this.run(DEF_GETBIT, ['GETBIT', key, offset], true);
   }
   /** Get the value of a key and delete the key (GETDEL) */
   getdel(key: RedisKey) {
-    return this.run(strings['GETDEL'], ['GETDEL', key], false);
+    return this.run(DEF_GETDEL, ['GETDEL', key], false);
   }
   /** Get the value of a key and delete the key (GETDEL) */
   getdelBuffer(key: RedisKey) {
-    return this.run(strings['GETDEL'], ['GETDEL', key], true);
+    return this.run(DEF_GETDEL, ['GETDEL', key], true);
   }
   /** Get the value of a key and optionally set its expiration (GETEX) */
   getex(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(strings['GETEX'], ['GETEX', key, ...args], false);
+    return this.run(DEF_GETEX, ['GETEX', key, ...args], false);
   }
   /** Get the value of a key and optionally set its expiration (GETEX) */
   getexBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(strings['GETEX'], ['GETEX', key, ...args], true);
+    return this.run(DEF_GETEX, ['GETEX', key, ...args], true);
   }
   /** Get a substring of the string stored at a key (GETRANGE) */
   getrange(key: RedisKey, start: number | string, end: number | string) {
-    return this.run(strings['GETRANGE'], ['GETRANGE', key, start, end], false);
+    return this.run(DEF_GETRANGE, ['GETRANGE', key, start, end], false);
   }
   /** Get a substring of the string stored at a key (GETRANGE) */
   getrangeBuffer(key: RedisKey, start: number | string, end: number | string) {
-    return this.run(strings['GETRANGE'], ['GETRANGE', key, start, end], true);
+    return this.run(DEF_GETRANGE, ['GETRANGE', key, start, end], true);
   }
   /** Set the string value of a key and return its old value (GETSET) */
   getset(key: RedisKey, value: CommandArg) {
-    return this.run(strings['GETSET'], ['GETSET', key, value], false);
+    return this.run(DEF_GETSET, ['GETSET', key, value], false);
   }
   /** Set the string value of a key and return its old value (GETSET) */
   getsetBuffer(key: RedisKey, value: CommandArg) {
-    return this.run(strings['GETSET'], ['GETSET', key, value], true);
+    return this.run(DEF_GETSET, ['GETSET', key, value], true);
   }
   /** Delete one or more hash fields (HDEL) */
   hdel(key: RedisKey, ...fields: CommandArg[]) {
-    return this.run(hashes['HDEL'], ['HDEL', key, ...fields], false);
+    return this.run(DEF_HDEL, ['HDEL', key, ...fields], false);
   }
   /** Delete one or more hash fields (HDEL) */
   hdelBuffer(key: RedisKey, ...fields: CommandArg[]) {
-    return this.run(hashes['HDEL'], ['HDEL', key, ...fields], true);
+    return this.run(DEF_HDEL, ['HDEL', key, ...fields], true);
   }
   /** Handshake with Redis (HELLO) */
   hello(...args: CommandArg[]) {
-    return this.run(connection['HELLO'], ['HELLO', ...args], false);
+    return this.run(DEF_HELLO, ['HELLO', ...args], false);
   }
   /** Handshake with Redis (HELLO) */
   helloBuffer(...args: CommandArg[]) {
-    return this.run(connection['HELLO'], ['HELLO', ...args], true);
+    return this.run(DEF_HELLO, ['HELLO', ...args], true);
   }
   /** Determine if a hash field exists (HEXISTS) */
   hexists(key: RedisKey, field: CommandArg) {
-    return this.run(hashes['HEXISTS'], ['HEXISTS', key, field], false);
+    return this.run(DEF_HEXISTS, ['HEXISTS', key, field], false);
   }
   /** Determine if a hash field exists (HEXISTS) */
   hexistsBuffer(key: RedisKey, field: CommandArg) {
-    return this.run(hashes['HEXISTS'], ['HEXISTS', key, field], true);
+    return this.run(DEF_HEXISTS, ['HEXISTS', key, field], true);
   }
   /** Get the value of a hash field (HGET) */
   hget(key: RedisKey, field: CommandArg) {
-    return this.run(hashes['HGET'], ['HGET', key, field], false);
+    return this.run(DEF_HGET, ['HGET', key, field], false);
   }
   /** Get the value of a hash field (HGET) */
   hgetBuffer(key: RedisKey, field: CommandArg) {
-    return this.run(hashes['HGET'], ['HGET', key, field], true);
+    return this.run(DEF_HGET, ['HGET', key, field], true);
   }
   /** Get all the fields and values in a hash (HGETALL) */
   hgetall(key: RedisKey) {
-    return this.run(hashes['HGETALL'], ['HGETALL', key], false);
+    return this.run(DEF_HGETALL, ['HGETALL', key], false);
   }
   /** Get all the fields and values in a hash (HGETALL) */
   hgetallBuffer(key: RedisKey) {
-    return this.run(hashes['HGETALL'], ['HGETALL', key], true);
+    return this.run(DEF_HGETALL, ['HGETALL', key], true);
   }
   /** Increment the integer value of a hash field by the given number (HINCRBY) */
   hincrby(key: RedisKey, field: CommandArg, increment: number | string) {
-    return this.run(hashes['HINCRBY'], ['HINCRBY', key, field, increment], false);
+    return this.run(DEF_HINCRBY, ['HINCRBY', key, field, increment], false);
   }
   /** Increment the integer value of a hash field by the given number (HINCRBY) */
   hincrbyBuffer(key: RedisKey, field: CommandArg, increment: number | string) {
-    return this.run(hashes['HINCRBY'], ['HINCRBY', key, field, increment], true);
+    return this.run(DEF_HINCRBY, ['HINCRBY', key, field, increment], true);
   }
   /** Increment the float value of a hash field by the given amount (HINCRBYFLOAT) */
   hincrbyfloat(key: RedisKey, field: CommandArg, increment: number | string) {
-    return this.run(hashes['HINCRBYFLOAT'], ['HINCRBYFLOAT', key, field, increment], false);
+    return this.run(DEF_HINCRBYFLOAT, ['HINCRBYFLOAT', key, field, increment], false);
   }
   /** Increment the float value of a hash field by the given amount (HINCRBYFLOAT) */
   hincrbyfloatBuffer(key: RedisKey, field: CommandArg, increment: number | string) {
-    return this.run(hashes['HINCRBYFLOAT'], ['HINCRBYFLOAT', key, field, increment], true);
+    return this.run(DEF_HINCRBYFLOAT, ['HINCRBYFLOAT', key, field, increment], true);
   }
   /** Get all the fields in a hash (HKEYS) */
   hkeys(key: RedisKey) {
-    return this.run(hashes['HKEYS'], ['HKEYS', key], false);
+    return this.run(DEF_HKEYS, ['HKEYS', key], false);
   }
   /** Get all the fields in a hash (HKEYS) */
   hkeysBuffer(key: RedisKey) {
-    return this.run(hashes['HKEYS'], ['HKEYS', key], true);
+    return this.run(DEF_HKEYS, ['HKEYS', key], true);
   }
   /** Get the number of fields in a hash (HLEN) */
   hlen(key: RedisKey) {
-    return this.run(hashes['HLEN'], ['HLEN', key], false);
+    return this.run(DEF_HLEN, ['HLEN', key], false);
   }
   /** Get the number of fields in a hash (HLEN) */
   hlenBuffer(key: RedisKey) {
-    return this.run(hashes['HLEN'], ['HLEN', key], true);
+    return this.run(DEF_HLEN, ['HLEN', key], true);
   }
   /** Get the values of all the given hash fields (HMGET) */
   hmget(key: RedisKey, ...fields: CommandArg[]) {
-    return this.run(hashes['HMGET'], ['HMGET', key, ...fields], false);
+    return this.run(DEF_HMGET, ['HMGET', key, ...fields], false);
   }
   /** Get the values of all the given hash fields (HMGET) */
   hmgetBuffer(key: RedisKey, ...fields: CommandArg[]) {
-    return this.run(hashes['HMGET'], ['HMGET', key, ...fields], true);
+    return this.run(DEF_HMGET, ['HMGET', key, ...fields], true);
   }
   /** Set multiple hash fields to multiple values (HMSET) */
-  hmset(...params: Parameters<(typeof hashes)['HMSET']['build']>) {
-    return this.run(hashes['HMSET'], hashes['HMSET'].build(...params), false);
+  hmset(...params: Parameters<(typeof DEF_HMSET)['build']>) {
+    return this.run(DEF_HMSET, DEF_HMSET.build(...params), false);
   }
   /** Set multiple hash fields to multiple values (HMSET) */
-  hmsetBuffer(...params: Parameters<(typeof hashes)['HMSET']['build']>) {
-    return this.run(hashes['HMSET'], hashes['HMSET'].build(...params), true);
+  hmsetBuffer(...params: Parameters<(typeof DEF_HMSET)['build']>) {
+    return this.run(DEF_HMSET, DEF_HMSET.build(...params), true);
   }
   /** Get one or multiple random fields from a hash (HRANDFIELD) */
   hrandfield(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(hashes['HRANDFIELD'], ['HRANDFIELD', key, ...args], false);
+    return this.run(DEF_HRANDFIELD, ['HRANDFIELD', key, ...args], false);
   }
   /** Get one or multiple random fields from a hash (HRANDFIELD) */
   hrandfieldBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(hashes['HRANDFIELD'], ['HRANDFIELD', key, ...args], true);
+    return this.run(DEF_HRANDFIELD, ['HRANDFIELD', key, ...args], true);
   }
   /** Incrementally iterate hash fields and associated values (HSCAN) */
   hscan(key: RedisKey, cursor: number | string, ...args: CommandArg[]) {
-    return this.run(hashes['HSCAN'], ['HSCAN', key, cursor, ...args], false);
+    return this.run(DEF_HSCAN, ['HSCAN', key, cursor, ...args], false);
   }
   /** Incrementally iterate hash fields and associated values (HSCAN) */
   hscanBuffer(key: RedisKey, cursor: number | string, ...args: CommandArg[]) {
-    return this.run(hashes['HSCAN'], ['HSCAN', key, cursor, ...args], true);
+    return this.run(DEF_HSCAN, ['HSCAN', key, cursor, ...args], true);
   }
   /** Set the string value of a hash field (HSET) */
-  hset(...params: Parameters<(typeof hashes)['HSET']['build']>) {
-    return this.run(hashes['HSET'], hashes['HSET'].build(...params), false);
+  hset(...params: Parameters<(typeof DEF_HSET)['build']>) {
+    return this.run(DEF_HSET, DEF_HSET.build(...params), false);
   }
   /** Set the string value of a hash field (HSET) */
-  hsetBuffer(...params: Parameters<(typeof hashes)['HSET']['build']>) {
-    return this.run(hashes['HSET'], hashes['HSET'].build(...params), true);
+  hsetBuffer(...params: Parameters<(typeof DEF_HSET)['build']>) {
+    return this.run(DEF_HSET, DEF_HSET.build(...params), true);
   }
   /** Set the value of a hash field, only if the field does not exist (HSETNX) */
   hsetnx(key: RedisKey, field: CommandArg, value: CommandArg) {
-    return this.run(hashes['HSETNX'], ['HSETNX', key, field, value], false);
+    return this.run(DEF_HSETNX, ['HSETNX', key, field, value], false);
   }
   /** Set the value of a hash field, only if the field does not exist (HSETNX) */
   hsetnxBuffer(key: RedisKey, field: CommandArg, value: CommandArg) {
-    return this.run(hashes['HSETNX'], ['HSETNX', key, field, value], true);
+    return this.run(DEF_HSETNX, ['HSETNX', key, field, value], true);
   }
   /** Get the length of the value of a hash field (HSTRLEN) */
   hstrlen(key: RedisKey, field: CommandArg) {
-    return this.run(hashes['HSTRLEN'], ['HSTRLEN', key, field], false);
+    return this.run(DEF_HSTRLEN, ['HSTRLEN', key, field], false);
   }
   /** Get the length of the value of a hash field (HSTRLEN) */
   hstrlenBuffer(key: RedisKey, field: CommandArg) {
-    return this.run(hashes['HSTRLEN'], ['HSTRLEN', key, field], true);
+    return this.run(DEF_HSTRLEN, ['HSTRLEN', key, field], true);
   }
   /** Get all the values in a hash (HVALS) */
   hvals(key: RedisKey) {
-    return this.run(hashes['HVALS'], ['HVALS', key], false);
+    return this.run(DEF_HVALS, ['HVALS', key], false);
   }
   /** Get all the values in a hash (HVALS) */
   hvalsBuffer(key: RedisKey) {
-    return this.run(hashes['HVALS'], ['HVALS', key], true);
+    return this.run(DEF_HVALS, ['HVALS', key], true);
   }
   /** Increment the integer value of a key by one (INCR) */
   incr(key: RedisKey) {
-    return this.run(strings['INCR'], ['INCR', key], false);
+    return this.run(DEF_INCR, ['INCR', key], false);
   }
   /** Increment the integer value of a key by one (INCR) */
   incrBuffer(key: RedisKey) {
-    return this.run(strings['INCR'], ['INCR', key], true);
+    return this.run(DEF_INCR, ['INCR', key], true);
   }
   /** Increment the integer value of a key by the given amount (INCRBY) */
   incrby(key: RedisKey, increment: number | string) {
-    return this.run(strings['INCRBY'], ['INCRBY', key, increment], false);
+    return this.run(DEF_INCRBY, ['INCRBY', key, increment], false);
   }
   /** Increment the integer value of a key by the given amount (INCRBY) */
   incrbyBuffer(key: RedisKey, increment: number | string) {
-    return this.run(strings['INCRBY'], ['INCRBY', key, increment], true);
+    return this.run(DEF_INCRBY, ['INCRBY', key, increment], true);
   }
   /** Increment the float value of a key by the given amount (INCRBYFLOAT) */
   incrbyfloat(key: RedisKey, increment: number | string) {
-    return this.run(strings['INCRBYFLOAT'], ['INCRBYFLOAT', key, increment], false);
+    return this.run(DEF_INCRBYFLOAT, ['INCRBYFLOAT', key, increment], false);
   }
   /** Increment the float value of a key by the given amount (INCRBYFLOAT) */
   incrbyfloatBuffer(key: RedisKey, increment: number | string) {
-    return this.run(strings['INCRBYFLOAT'], ['INCRBYFLOAT', key, increment], true);
+    return this.run(DEF_INCRBYFLOAT, ['INCRBYFLOAT', key, increment], true);
   }
   /** Get information and statistics about the server (INFO) */
   info(...args: CommandArg[]) {
-    return this.run(server['INFO'], ['INFO', ...args], false);
+    return this.run(DEF_INFO, ['INFO', ...args], false);
   }
   /** Get information and statistics about the server (INFO) */
   infoBuffer(...args: CommandArg[]) {
-    return this.run(server['INFO'], ['INFO', ...args], true);
+    return this.run(DEF_INFO, ['INFO', ...args], true);
   }
   /** Find all keys matching the given pattern (KEYS) */
   keys(pattern: CommandArg) {
-    return this.run(generic['KEYS'], ['KEYS', pattern], false);
+    return this.run(DEF_KEYS, ['KEYS', pattern], false);
   }
   /** Find all keys matching the given pattern (KEYS) */
   keysBuffer(pattern: CommandArg) {
-    return this.run(generic['KEYS'], ['KEYS', pattern], true);
+    return this.run(DEF_KEYS, ['KEYS', pattern], true);
   }
   /** Get the UNIX time stamp of the last successful save to disk (LASTSAVE) */
   lastsave() {
-    return this.run(server['LASTSAVE'], ['LASTSAVE'], false);
+    return this.run(DEF_LASTSAVE, ['LASTSAVE'], false);
   }
   /** Get the UNIX time stamp of the last successful save to disk (LASTSAVE) */
   lastsaveBuffer() {
-    return this.run(server['LASTSAVE'], ['LASTSAVE'], true);
+    return this.run(DEF_LASTSAVE, ['LASTSAVE'], true);
   }
   /** A container for latency diagnostics commands (LATENCY) */
   latency(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['LATENCY'], ['LATENCY', subcommand, ...args], false);
+    return this.run(DEF_LATENCY, ['LATENCY', subcommand, ...args], false);
   }
   /** A container for latency diagnostics commands (LATENCY) */
   latencyBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['LATENCY'], ['LATENCY', subcommand, ...args], true);
+    return this.run(DEF_LATENCY, ['LATENCY', subcommand, ...args], true);
   }
   /** Return a human readable latency analysis report. (LATENCY DOCTOR) */
   latencyDoctor() {
-    return this.run(server['LATENCY|DOCTOR'], ['LATENCY', 'DOCTOR'], false);
+    return this.run(DEF_LATENCY_DOCTOR, ['LATENCY', 'DOCTOR'], false);
   }
   /** Return a human readable latency analysis report. (LATENCY DOCTOR) */
   latencyDoctorBuffer() {
-    return this.run(server['LATENCY|DOCTOR'], ['LATENCY', 'DOCTOR'], true);
+    return this.run(DEF_LATENCY_DOCTOR, ['LATENCY', 'DOCTOR'], true);
   }
   /** Return a latency graph for the event. (LATENCY GRAPH) */
   latencyGraph(event: CommandArg) {
-    return this.run(server['LATENCY|GRAPH'], ['LATENCY', 'GRAPH', event], false);
+    return this.run(DEF_LATENCY_GRAPH, ['LATENCY', 'GRAPH', event], false);
   }
   /** Return a latency graph for the event. (LATENCY GRAPH) */
   latencyGraphBuffer(event: CommandArg) {
-    return this.run(server['LATENCY|GRAPH'], ['LATENCY', 'GRAPH', event], true);
+    return this.run(DEF_LATENCY_GRAPH, ['LATENCY', 'GRAPH', event], true);
   }
   /** Show helpful text about the different subcommands. (LATENCY HELP) */
   latencyHelp() {
-    return this.run(server['LATENCY|HELP'], ['LATENCY', 'HELP'], false);
+    return this.run(DEF_LATENCY_HELP, ['LATENCY', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands. (LATENCY HELP) */
   latencyHelpBuffer() {
-    return this.run(server['LATENCY|HELP'], ['LATENCY', 'HELP'], true);
+    return this.run(DEF_LATENCY_HELP, ['LATENCY', 'HELP'], true);
   }
   /** Return the cumulative distribution of latencies of a subset of commands or all. (LATENCY HISTOGRAM) */
   latencyHistogram(...args: CommandArg[]) {
-    return this.run(server['LATENCY|HISTOGRAM'], ['LATENCY', 'HISTOGRAM', ...args], false);
+    return this.run(DEF_LATENCY_HISTOGRAM, ['LATENCY', 'HISTOGRAM', ...args], false);
   }
   /** Return the cumulative distribution of latencies of a subset of commands or all. (LATENCY HISTOGRAM) */
   latencyHistogramBuffer(...args: CommandArg[]) {
-    return this.run(server['LATENCY|HISTOGRAM'], ['LATENCY', 'HISTOGRAM', ...args], true);
+    return this.run(DEF_LATENCY_HISTOGRAM, ['LATENCY', 'HISTOGRAM', ...args], true);
   }
   /** Return timestamp-latency samples for the event. (LATENCY HISTORY) */
   latencyHistory(event: CommandArg) {
-    return this.run(server['LATENCY|HISTORY'], ['LATENCY', 'HISTORY', event], false);
+    return this.run(DEF_LATENCY_HISTORY, ['LATENCY', 'HISTORY', event], false);
   }
   /** Return timestamp-latency samples for the event. (LATENCY HISTORY) */
   latencyHistoryBuffer(event: CommandArg) {
-    return this.run(server['LATENCY|HISTORY'], ['LATENCY', 'HISTORY', event], true);
+    return this.run(DEF_LATENCY_HISTORY, ['LATENCY', 'HISTORY', event], true);
   }
   /** Return the latest latency samples for all events. (LATENCY LATEST) */
   latencyLatest() {
-    return this.run(server['LATENCY|LATEST'], ['LATENCY', 'LATEST'], false);
+    return this.run(DEF_LATENCY_LATEST, ['LATENCY', 'LATEST'], false);
   }
   /** Return the latest latency samples for all events. (LATENCY LATEST) */
   latencyLatestBuffer() {
-    return this.run(server['LATENCY|LATEST'], ['LATENCY', 'LATEST'], true);
+    return this.run(DEF_LATENCY_LATEST, ['LATENCY', 'LATEST'], true);
   }
   /** Reset latency data for one or more events. (LATENCY RESET) */
   latencyReset(...args: CommandArg[]) {
-    return this.run(server['LATENCY|RESET'], ['LATENCY', 'RESET', ...args], false);
+    return this.run(DEF_LATENCY_RESET, ['LATENCY', 'RESET', ...args], false);
   }
   /** Reset latency data for one or more events. (LATENCY RESET) */
   latencyResetBuffer(...args: CommandArg[]) {
-    return this.run(server['LATENCY|RESET'], ['LATENCY', 'RESET', ...args], true);
+    return this.run(DEF_LATENCY_RESET, ['LATENCY', 'RESET', ...args], true);
   }
   /** Find longest common substring (LCS) */
   lcs(key1: RedisKey, key2: RedisKey, ...args: CommandArg[]) {
-    return this.run(strings['LCS'], ['LCS', key1, key2, ...args], false);
+    return this.run(DEF_LCS, ['LCS', key1, key2, ...args], false);
   }
   /** Find longest common substring (LCS) */
   lcsBuffer(key1: RedisKey, key2: RedisKey, ...args: CommandArg[]) {
-    return this.run(strings['LCS'], ['LCS', key1, key2, ...args], true);
+    return this.run(DEF_LCS, ['LCS', key1, key2, ...args], true);
   }
   /** Get an element from a list by its index (LINDEX) */
   lindex(key: RedisKey, index: number | string) {
-    return this.run(lists['LINDEX'], ['LINDEX', key, index], false);
+    return this.run(DEF_LINDEX, ['LINDEX', key, index], false);
   }
   /** Get an element from a list by its index (LINDEX) */
   lindexBuffer(key: RedisKey, index: number | string) {
-    return this.run(lists['LINDEX'], ['LINDEX', key, index], true);
+    return this.run(DEF_LINDEX, ['LINDEX', key, index], true);
   }
   /** Insert an element before or after another element in a list (LINSERT) */
   linsert(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['LINSERT'], ['LINSERT', key, ...args], false);
+    return this.run(DEF_LINSERT, ['LINSERT', key, ...args], false);
   }
   /** Insert an element before or after another element in a list (LINSERT) */
   linsertBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['LINSERT'], ['LINSERT', key, ...args], true);
+    return this.run(DEF_LINSERT, ['LINSERT', key, ...args], true);
   }
   /** Get the length of a list (LLEN) */
   llen(key: RedisKey) {
-    return this.run(lists['LLEN'], ['LLEN', key], false);
+    return this.run(DEF_LLEN, ['LLEN', key], false);
   }
   /** Get the length of a list (LLEN) */
   llenBuffer(key: RedisKey) {
-    return this.run(lists['LLEN'], ['LLEN', key], true);
+    return this.run(DEF_LLEN, ['LLEN', key], true);
   }
   /** Pop an element from a list, push it to another list and return it (LMOVE) */
   lmove(source: RedisKey, destination: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['LMOVE'], ['LMOVE', source, destination, ...args], false);
+    return this.run(DEF_LMOVE, ['LMOVE', source, destination, ...args], false);
   }
   /** Pop an element from a list, push it to another list and return it (LMOVE) */
   lmoveBuffer(source: RedisKey, destination: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['LMOVE'], ['LMOVE', source, destination, ...args], true);
+    return this.run(DEF_LMOVE, ['LMOVE', source, destination, ...args], true);
   }
   /** Pop elements from a list (LMPOP) */
   lmpop(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(lists['LMPOP'], ['LMPOP', numkeys, ...args], false);
+    return this.run(DEF_LMPOP, ['LMPOP', numkeys, ...args], false);
   }
   /** Pop elements from a list (LMPOP) */
   lmpopBuffer(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(lists['LMPOP'], ['LMPOP', numkeys, ...args], true);
+    return this.run(DEF_LMPOP, ['LMPOP', numkeys, ...args], true);
   }
   /** Display some computer art and the Redis version (LOLWUT) */
   lolwut(...args: CommandArg[]) {
-    return this.run(server['LOLWUT'], ['LOLWUT', ...args], false);
+    return this.run(DEF_LOLWUT, ['LOLWUT', ...args], false);
   }
   /** Display some computer art and the Redis version (LOLWUT) */
   lolwutBuffer(...args: CommandArg[]) {
-    return this.run(server['LOLWUT'], ['LOLWUT', ...args], true);
+    return this.run(DEF_LOLWUT, ['LOLWUT', ...args], true);
   }
   /** Remove and get the first elements in a list (LPOP) */
   lpop(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['LPOP'], ['LPOP', key, ...args], false);
+    return this.run(DEF_LPOP, ['LPOP', key, ...args], false);
   }
   /** Remove and get the first elements in a list (LPOP) */
   lpopBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['LPOP'], ['LPOP', key, ...args], true);
+    return this.run(DEF_LPOP, ['LPOP', key, ...args], true);
   }
   /** Return the index of matching elements on a list (LPOS) */
   lpos(key: RedisKey, element: CommandArg, ...args: CommandArg[]) {
-    return this.run(lists['LPOS'], ['LPOS', key, element, ...args], false);
+    return this.run(DEF_LPOS, ['LPOS', key, element, ...args], false);
   }
   /** Return the index of matching elements on a list (LPOS) */
   lposBuffer(key: RedisKey, element: CommandArg, ...args: CommandArg[]) {
-    return this.run(lists['LPOS'], ['LPOS', key, element, ...args], true);
+    return this.run(DEF_LPOS, ['LPOS', key, element, ...args], true);
   }
   /** Prepend one or multiple elements to a list (LPUSH) */
   lpush(key: RedisKey, ...elements: CommandArg[]) {
-    return this.run(lists['LPUSH'], ['LPUSH', key, ...elements], false);
+    return this.run(DEF_LPUSH, ['LPUSH', key, ...elements], false);
   }
   /** Prepend one or multiple elements to a list (LPUSH) */
   lpushBuffer(key: RedisKey, ...elements: CommandArg[]) {
-    return this.run(lists['LPUSH'], ['LPUSH', key, ...elements], true);
+    return this.run(DEF_LPUSH, ['LPUSH', key, ...elements], true);
   }
   /** Prepend an element to a list, only if the list exists (LPUSHX) */
   lpushx(key: RedisKey, ...elements: CommandArg[]) {
-    return this.run(lists['LPUSHX'], ['LPUSHX', key, ...elements], false);
+    return this.run(DEF_LPUSHX, ['LPUSHX', key, ...elements], false);
   }
   /** Prepend an element to a list, only if the list exists (LPUSHX) */
   lpushxBuffer(key: RedisKey, ...elements: CommandArg[]) {
-    return this.run(lists['LPUSHX'], ['LPUSHX', key, ...elements], true);
+    return this.run(DEF_LPUSHX, ['LPUSHX', key, ...elements], true);
   }
   /** Get a range of elements from a list (LRANGE) */
   lrange(key: RedisKey, start: number | string, stop: number | string) {
-    return this.run(lists['LRANGE'], ['LRANGE', key, start, stop], false);
+    return this.run(DEF_LRANGE, ['LRANGE', key, start, stop], false);
   }
   /** Get a range of elements from a list (LRANGE) */
   lrangeBuffer(key: RedisKey, start: number | string, stop: number | string) {
-    return this.run(lists['LRANGE'], ['LRANGE', key, start, stop], true);
+    return this.run(DEF_LRANGE, ['LRANGE', key, start, stop], true);
   }
   /** Remove elements from a list (LREM) */
   lrem(key: RedisKey, count: number | string, element: CommandArg) {
-    return this.run(lists['LREM'], ['LREM', key, count, element], false);
+    return this.run(DEF_LREM, ['LREM', key, count, element], false);
   }
   /** Remove elements from a list (LREM) */
   lremBuffer(key: RedisKey, count: number | string, element: CommandArg) {
-    return this.run(lists['LREM'], ['LREM', key, count, element], true);
+    return this.run(DEF_LREM, ['LREM', key, count, element], true);
   }
   /** Set the value of an element in a list by its index (LSET) */
   lset(key: RedisKey, index: number | string, element: CommandArg) {
-    return this.run(lists['LSET'], ['LSET', key, index, element], false);
+    return this.run(DEF_LSET, ['LSET', key, index, element], false);
   }
   /** Set the value of an element in a list by its index (LSET) */
   lsetBuffer(key: RedisKey, index: number | string, element: CommandArg) {
-    return this.run(lists['LSET'], ['LSET', key, index, element], true);
+    return this.run(DEF_LSET, ['LSET', key, index, element], true);
   }
   /** Trim a list to the specified range (LTRIM) */
   ltrim(key: RedisKey, start: number | string, stop: number | string) {
-    return this.run(lists['LTRIM'], ['LTRIM', key, start, stop], false);
+    return this.run(DEF_LTRIM, ['LTRIM', key, start, stop], false);
   }
   /** Trim a list to the specified range (LTRIM) */
   ltrimBuffer(key: RedisKey, start: number | string, stop: number | string) {
-    return this.run(lists['LTRIM'], ['LTRIM', key, start, stop], true);
+    return this.run(DEF_LTRIM, ['LTRIM', key, start, stop], true);
   }
   /** A container for memory diagnostics commands (MEMORY) */
   memory(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['MEMORY'], ['MEMORY', subcommand, ...args], false);
+    return this.run(DEF_MEMORY, ['MEMORY', subcommand, ...args], false);
   }
   /** A container for memory diagnostics commands (MEMORY) */
   memoryBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['MEMORY'], ['MEMORY', subcommand, ...args], true);
+    return this.run(DEF_MEMORY, ['MEMORY', subcommand, ...args], true);
   }
   /** Outputs memory problems report (MEMORY DOCTOR) */
   memoryDoctor() {
-    return this.run(server['MEMORY|DOCTOR'], ['MEMORY', 'DOCTOR'], false);
+    return this.run(DEF_MEMORY_DOCTOR, ['MEMORY', 'DOCTOR'], false);
   }
   /** Outputs memory problems report (MEMORY DOCTOR) */
   memoryDoctorBuffer() {
-    return this.run(server['MEMORY|DOCTOR'], ['MEMORY', 'DOCTOR'], true);
+    return this.run(DEF_MEMORY_DOCTOR, ['MEMORY', 'DOCTOR'], true);
   }
   /** Show helpful text about the different subcommands (MEMORY HELP) */
   memoryHelp() {
-    return this.run(server['MEMORY|HELP'], ['MEMORY', 'HELP'], false);
+    return this.run(DEF_MEMORY_HELP, ['MEMORY', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (MEMORY HELP) */
   memoryHelpBuffer() {
-    return this.run(server['MEMORY|HELP'], ['MEMORY', 'HELP'], true);
+    return this.run(DEF_MEMORY_HELP, ['MEMORY', 'HELP'], true);
   }
   /** Show allocator internal stats (MEMORY MALLOC-STATS) */
   memoryMallocStats() {
-    return this.run(server['MEMORY|MALLOC-STATS'], ['MEMORY', 'MALLOC-STATS'], false);
+    return this.run(DEF_MEMORY_MALLOC_STATS, ['MEMORY', 'MALLOC-STATS'], false);
   }
   /** Show allocator internal stats (MEMORY MALLOC-STATS) */
   memoryMallocStatsBuffer() {
-    return this.run(server['MEMORY|MALLOC-STATS'], ['MEMORY', 'MALLOC-STATS'], true);
+    return this.run(DEF_MEMORY_MALLOC_STATS, ['MEMORY', 'MALLOC-STATS'], true);
   }
   /** Ask the allocator to release memory (MEMORY PURGE) */
   memoryPurge() {
-    return this.run(server['MEMORY|PURGE'], ['MEMORY', 'PURGE'], false);
+    return this.run(DEF_MEMORY_PURGE, ['MEMORY', 'PURGE'], false);
   }
   /** Ask the allocator to release memory (MEMORY PURGE) */
   memoryPurgeBuffer() {
-    return this.run(server['MEMORY|PURGE'], ['MEMORY', 'PURGE'], true);
+    return this.run(DEF_MEMORY_PURGE, ['MEMORY', 'PURGE'], true);
   }
   /** Show memory usage details (MEMORY STATS) */
   memoryStats() {
-    return this.run(server['MEMORY|STATS'], ['MEMORY', 'STATS'], false);
+    return this.run(DEF_MEMORY_STATS, ['MEMORY', 'STATS'], false);
   }
   /** Show memory usage details (MEMORY STATS) */
   memoryStatsBuffer() {
-    return this.run(server['MEMORY|STATS'], ['MEMORY', 'STATS'], true);
+    return this.run(DEF_MEMORY_STATS, ['MEMORY', 'STATS'], true);
   }
   /** Estimate the memory usage of a key (MEMORY USAGE) */
   memoryUsage(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(server['MEMORY|USAGE'], ['MEMORY', 'USAGE', key, ...args], false);
+    return this.run(DEF_MEMORY_USAGE, ['MEMORY', 'USAGE', key, ...args], false);
   }
   /** Estimate the memory usage of a key (MEMORY USAGE) */
   memoryUsageBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(server['MEMORY|USAGE'], ['MEMORY', 'USAGE', key, ...args], true);
+    return this.run(DEF_MEMORY_USAGE, ['MEMORY', 'USAGE', key, ...args], true);
   }
   /** Get the values of all the given keys (MGET) */
-  mget(...params: Parameters<(typeof strings)['MGET']['build']>) {
-    return this.run(strings['MGET'], strings['MGET'].build(...params), false);
+  mget(...params: Parameters<(typeof DEF_MGET)['build']>) {
+    return this.run(DEF_MGET, DEF_MGET.build(...params), false);
   }
   /** Get the values of all the given keys (MGET) */
-  mgetBuffer(...params: Parameters<(typeof strings)['MGET']['build']>) {
-    return this.run(strings['MGET'], strings['MGET'].build(...params), true);
+  mgetBuffer(...params: Parameters<(typeof DEF_MGET)['build']>) {
+    return this.run(DEF_MGET, DEF_MGET.build(...params), true);
   }
   /** Atomically transfer a key from a Redis instance to another one. (MIGRATE) */
   migrate(host: CommandArg, port: number | string, ...args: CommandArg[]) {
-    return this.run(generic['MIGRATE'], ['MIGRATE', host, port, ...args], false);
+    return this.run(DEF_MIGRATE, ['MIGRATE', host, port, ...args], false);
   }
   /** Atomically transfer a key from a Redis instance to another one. (MIGRATE) */
   migrateBuffer(host: CommandArg, port: number | string, ...args: CommandArg[]) {
-    return this.run(generic['MIGRATE'], ['MIGRATE', host, port, ...args], true);
+    return this.run(DEF_MIGRATE, ['MIGRATE', host, port, ...args], true);
   }
   /** A container for module commands (MODULE) */
   module(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['MODULE'], ['MODULE', subcommand, ...args], false);
+    return this.run(DEF_MODULE, ['MODULE', subcommand, ...args], false);
   }
   /** A container for module commands (MODULE) */
   moduleBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['MODULE'], ['MODULE', subcommand, ...args], true);
+    return this.run(DEF_MODULE, ['MODULE', subcommand, ...args], true);
   }
   /** Show helpful text about the different subcommands (MODULE HELP) */
   moduleHelp() {
-    return this.run(server['MODULE|HELP'], ['MODULE', 'HELP'], false);
+    return this.run(DEF_MODULE_HELP, ['MODULE', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (MODULE HELP) */
   moduleHelpBuffer() {
-    return this.run(server['MODULE|HELP'], ['MODULE', 'HELP'], true);
+    return this.run(DEF_MODULE_HELP, ['MODULE', 'HELP'], true);
   }
   /** List all modules loaded by the server (MODULE LIST) */
   moduleList() {
-    return this.run(server['MODULE|LIST'], ['MODULE', 'LIST'], false);
+    return this.run(DEF_MODULE_LIST, ['MODULE', 'LIST'], false);
   }
   /** List all modules loaded by the server (MODULE LIST) */
   moduleListBuffer() {
-    return this.run(server['MODULE|LIST'], ['MODULE', 'LIST'], true);
+    return this.run(DEF_MODULE_LIST, ['MODULE', 'LIST'], true);
   }
   /** Load a module (MODULE LOAD) */
   moduleLoad(path: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['MODULE|LOAD'], ['MODULE', 'LOAD', path, ...args], false);
+    return this.run(DEF_MODULE_LOAD, ['MODULE', 'LOAD', path, ...args], false);
   }
   /** Load a module (MODULE LOAD) */
   moduleLoadBuffer(path: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['MODULE|LOAD'], ['MODULE', 'LOAD', path, ...args], true);
+    return this.run(DEF_MODULE_LOAD, ['MODULE', 'LOAD', path, ...args], true);
   }
   /** Load a module with extended parameters (MODULE LOADEX) */
   moduleLoadex(path: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['MODULE|LOADEX'], ['MODULE', 'LOADEX', path, ...args], false);
+    return this.run(DEF_MODULE_LOADEX, ['MODULE', 'LOADEX', path, ...args], false);
   }
   /** Load a module with extended parameters (MODULE LOADEX) */
   moduleLoadexBuffer(path: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['MODULE|LOADEX'], ['MODULE', 'LOADEX', path, ...args], true);
+    return this.run(DEF_MODULE_LOADEX, ['MODULE', 'LOADEX', path, ...args], true);
   }
   /** Unload a module (MODULE UNLOAD) */
   moduleUnload(name: CommandArg) {
-    return this.run(server['MODULE|UNLOAD'], ['MODULE', 'UNLOAD', name], false);
+    return this.run(DEF_MODULE_UNLOAD, ['MODULE', 'UNLOAD', name], false);
   }
   /** Unload a module (MODULE UNLOAD) */
   moduleUnloadBuffer(name: CommandArg) {
-    return this.run(server['MODULE|UNLOAD'], ['MODULE', 'UNLOAD', name], true);
+    return this.run(DEF_MODULE_UNLOAD, ['MODULE', 'UNLOAD', name], true);
   }
   /** Move a key to another database (MOVE) */
   move(key: RedisKey, db: number | string) {
-    return this.run(generic['MOVE'], ['MOVE', key, db], false);
+    return this.run(DEF_MOVE, ['MOVE', key, db], false);
   }
   /** Move a key to another database (MOVE) */
   moveBuffer(key: RedisKey, db: number | string) {
-    return this.run(generic['MOVE'], ['MOVE', key, db], true);
+    return this.run(DEF_MOVE, ['MOVE', key, db], true);
   }
   /** Set multiple keys to multiple values (MSET) */
-  mset(...params: Parameters<(typeof strings)['MSET']['build']>) {
-    return this.run(strings['MSET'], strings['MSET'].build(...params), false);
+  mset(...params: Parameters<(typeof DEF_MSET)['build']>) {
+    return this.run(DEF_MSET, DEF_MSET.build(...params), false);
   }
   /** Set multiple keys to multiple values (MSET) */
-  msetBuffer(...params: Parameters<(typeof strings)['MSET']['build']>) {
-    return this.run(strings['MSET'], strings['MSET'].build(...params), true);
+  msetBuffer(...params: Parameters<(typeof DEF_MSET)['build']>) {
+    return this.run(DEF_MSET, DEF_MSET.build(...params), true);
   }
   /** Set multiple keys to multiple values, only if none of the keys exist (MSETNX) */
-  msetnx(...params: Parameters<(typeof strings)['MSETNX']['build']>) {
-    return this.run(strings['MSETNX'], strings['MSETNX'].build(...params), false);
+  msetnx(...params: Parameters<(typeof DEF_MSETNX)['build']>) {
+    return this.run(DEF_MSETNX, DEF_MSETNX.build(...params), false);
   }
   /** Set multiple keys to multiple values, only if none of the keys exist (MSETNX) */
-  msetnxBuffer(...params: Parameters<(typeof strings)['MSETNX']['build']>) {
-    return this.run(strings['MSETNX'], strings['MSETNX'].build(...params), true);
+  msetnxBuffer(...params: Parameters<(typeof DEF_MSETNX)['build']>) {
+    return this.run(DEF_MSETNX, DEF_MSETNX.build(...params), true);
   }
   /** A container for object introspection commands (OBJECT) */
   object(subcommand: string, ...args: CommandArg[]) {
-    return this.run(generic['OBJECT'], ['OBJECT', subcommand, ...args], false);
+    return this.run(DEF_OBJECT, ['OBJECT', subcommand, ...args], false);
   }
   /** A container for object introspection commands (OBJECT) */
   objectBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(generic['OBJECT'], ['OBJECT', subcommand, ...args], true);
+    return this.run(DEF_OBJECT, ['OBJECT', subcommand, ...args], true);
   }
   /** Inspect the internal encoding of a Redis object (OBJECT ENCODING) */
   objectEncoding(key: RedisKey) {
-    return this.run(generic['OBJECT|ENCODING'], ['OBJECT', 'ENCODING', key], false);
+    return this.run(DEF_OBJECT_ENCODING, ['OBJECT', 'ENCODING', key], false);
   }
   /** Inspect the internal encoding of a Redis object (OBJECT ENCODING) */
   objectEncodingBuffer(key: RedisKey) {
-    return this.run(generic['OBJECT|ENCODING'], ['OBJECT', 'ENCODING', key], true);
+    return this.run(DEF_OBJECT_ENCODING, ['OBJECT', 'ENCODING', key], true);
   }
   /** Get the logarithmic access frequency counter of a Redis object (OBJECT FREQ) */
   objectFreq(key: RedisKey) {
-    return this.run(generic['OBJECT|FREQ'], ['OBJECT', 'FREQ', key], false);
+    return this.run(DEF_OBJECT_FREQ, ['OBJECT', 'FREQ', key], false);
   }
   /** Get the logarithmic access frequency counter of a Redis object (OBJECT FREQ) */
   objectFreqBuffer(key: RedisKey) {
-    return this.run(generic['OBJECT|FREQ'], ['OBJECT', 'FREQ', key], true);
+    return this.run(DEF_OBJECT_FREQ, ['OBJECT', 'FREQ', key], true);
   }
   /** Show helpful text about the different subcommands (OBJECT HELP) */
   objectHelp() {
-    return this.run(generic['OBJECT|HELP'], ['OBJECT', 'HELP'], false);
+    return this.run(DEF_OBJECT_HELP, ['OBJECT', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (OBJECT HELP) */
   objectHelpBuffer() {
-    return this.run(generic['OBJECT|HELP'], ['OBJECT', 'HELP'], true);
+    return this.run(DEF_OBJECT_HELP, ['OBJECT', 'HELP'], true);
   }
   /** Get the time since a Redis object was last accessed (OBJECT IDLETIME) */
   objectIdletime(key: RedisKey) {
-    return this.run(generic['OBJECT|IDLETIME'], ['OBJECT', 'IDLETIME', key], false);
+    return this.run(DEF_OBJECT_IDLETIME, ['OBJECT', 'IDLETIME', key], false);
   }
   /** Get the time since a Redis object was last accessed (OBJECT IDLETIME) */
   objectIdletimeBuffer(key: RedisKey) {
-    return this.run(generic['OBJECT|IDLETIME'], ['OBJECT', 'IDLETIME', key], true);
+    return this.run(DEF_OBJECT_IDLETIME, ['OBJECT', 'IDLETIME', key], true);
   }
   /** Get the number of references to the value of the key (OBJECT REFCOUNT) */
   objectRefcount(key: RedisKey) {
-    return this.run(generic['OBJECT|REFCOUNT'], ['OBJECT', 'REFCOUNT', key], false);
+    return this.run(DEF_OBJECT_REFCOUNT, ['OBJECT', 'REFCOUNT', key], false);
   }
   /** Get the number of references to the value of the key (OBJECT REFCOUNT) */
   objectRefcountBuffer(key: RedisKey) {
-    return this.run(generic['OBJECT|REFCOUNT'], ['OBJECT', 'REFCOUNT', key], true);
+    return this.run(DEF_OBJECT_REFCOUNT, ['OBJECT', 'REFCOUNT', key], true);
   }
   /** Remove the expiration from a key (PERSIST) */
   persist(key: RedisKey) {
-    return this.run(generic['PERSIST'], ['PERSIST', key], false);
+    return this.run(DEF_PERSIST, ['PERSIST', key], false);
   }
   /** Remove the expiration from a key (PERSIST) */
   persistBuffer(key: RedisKey) {
-    return this.run(generic['PERSIST'], ['PERSIST', key], true);
+    return this.run(DEF_PERSIST, ['PERSIST', key], true);
   }
   /** Set a key's time to live in milliseconds (PEXPIRE) */
   pexpire(key: RedisKey, milliseconds: number | string, ...args: CommandArg[]) {
-    return this.run(generic['PEXPIRE'], ['PEXPIRE', key, milliseconds, ...args], false);
+    return this.run(DEF_PEXPIRE, ['PEXPIRE', key, milliseconds, ...args], false);
   }
   /** Set a key's time to live in milliseconds (PEXPIRE) */
   pexpireBuffer(key: RedisKey, milliseconds: number | string, ...args: CommandArg[]) {
-    return this.run(generic['PEXPIRE'], ['PEXPIRE', key, milliseconds, ...args], true);
+    return this.run(DEF_PEXPIRE, ['PEXPIRE', key, milliseconds, ...args], true);
   }
   /** Set the expiration for a key as a UNIX timestamp specified in milliseconds (PEXPIREAT) */
   pexpireat(key: RedisKey, unixTimeMilliseconds: number | string, ...args: CommandArg[]) {
-    return this.run(generic['PEXPIREAT'], ['PEXPIREAT', key, unixTimeMilliseconds, ...args], false);
+    return this.run(DEF_PEXPIREAT, ['PEXPIREAT', key, unixTimeMilliseconds, ...args], false);
   }
   /** Set the expiration for a key as a UNIX timestamp specified in milliseconds (PEXPIREAT) */
   pexpireatBuffer(key: RedisKey, unixTimeMilliseconds: number | string, ...args: CommandArg[]) {
-    return this.run(generic['PEXPIREAT'], ['PEXPIREAT', key, unixTimeMilliseconds, ...args], true);
+    return this.run(DEF_PEXPIREAT, ['PEXPIREAT', key, unixTimeMilliseconds, ...args], true);
   }
   /** Get the expiration Unix timestamp for a key in milliseconds (PEXPIRETIME) */
   pexpiretime(key: RedisKey) {
-    return this.run(generic['PEXPIRETIME'], ['PEXPIRETIME', key], false);
+    return this.run(DEF_PEXPIRETIME, ['PEXPIRETIME', key], false);
   }
   /** Get the expiration Unix timestamp for a key in milliseconds (PEXPIRETIME) */
   pexpiretimeBuffer(key: RedisKey) {
-    return this.run(generic['PEXPIRETIME'], ['PEXPIRETIME', key], true);
+    return this.run(DEF_PEXPIRETIME, ['PEXPIRETIME', key], true);
   }
   /** Adds the specified elements to the specified HyperLogLog. (PFADD) */
   pfadd(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(hyperloglog['PFADD'], ['PFADD', key, ...args], false);
+    return this.run(DEF_PFADD, ['PFADD', key, ...args], false);
   }
   /** Adds the specified elements to the specified HyperLogLog. (PFADD) */
   pfaddBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(hyperloglog['PFADD'], ['PFADD', key, ...args], true);
+    return this.run(DEF_PFADD, ['PFADD', key, ...args], true);
   }
   /** Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s). (PFCOUNT) */
   pfcount(...keys: RedisKey[]) {
-    return this.run(hyperloglog['PFCOUNT'], ['PFCOUNT', ...keys], false);
+    return this.run(DEF_PFCOUNT, ['PFCOUNT', ...keys], false);
   }
   /** Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s). (PFCOUNT) */
   pfcountBuffer(...keys: RedisKey[]) {
-    return this.run(hyperloglog['PFCOUNT'], ['PFCOUNT', ...keys], true);
+    return this.run(DEF_PFCOUNT, ['PFCOUNT', ...keys], true);
   }
   /** Internal commands for debugging HyperLogLog values (PFDEBUG) */
   pfdebug(subcommand: CommandArg, key: RedisKey) {
-    return this.run(hyperloglog['PFDEBUG'], ['PFDEBUG', subcommand, key], false);
+    return this.run(DEF_PFDEBUG, ['PFDEBUG', subcommand, key], false);
   }
   /** Internal commands for debugging HyperLogLog values (PFDEBUG) */
   pfdebugBuffer(subcommand: CommandArg, key: RedisKey) {
-    return this.run(hyperloglog['PFDEBUG'], ['PFDEBUG', subcommand, key], true);
+    return this.run(DEF_PFDEBUG, ['PFDEBUG', subcommand, key], true);
   }
   /** Merge N different HyperLogLogs into a single one. (PFMERGE) */
   pfmerge(destkey: RedisKey, ...sourcekeys: RedisKey[]) {
-    return this.run(hyperloglog['PFMERGE'], ['PFMERGE', destkey, ...sourcekeys], false);
+    return this.run(DEF_PFMERGE, ['PFMERGE', destkey, ...sourcekeys], false);
   }
   /** Merge N different HyperLogLogs into a single one. (PFMERGE) */
   pfmergeBuffer(destkey: RedisKey, ...sourcekeys: RedisKey[]) {
-    return this.run(hyperloglog['PFMERGE'], ['PFMERGE', destkey, ...sourcekeys], true);
+    return this.run(DEF_PFMERGE, ['PFMERGE', destkey, ...sourcekeys], true);
   }
   /** An internal command for testing HyperLogLog values (PFSELFTEST) */
   pfselftest() {
-    return this.run(hyperloglog['PFSELFTEST'], ['PFSELFTEST'], false);
+    return this.run(DEF_PFSELFTEST, ['PFSELFTEST'], false);
   }
   /** An internal command for testing HyperLogLog values (PFSELFTEST) */
   pfselftestBuffer() {
-    return this.run(hyperloglog['PFSELFTEST'], ['PFSELFTEST'], true);
+    return this.run(DEF_PFSELFTEST, ['PFSELFTEST'], true);
   }
   /** Ping the server (PING) */
   ping(...args: CommandArg[]) {
-    return this.run(connection['PING'], ['PING', ...args], false);
+    return this.run(DEF_PING, ['PING', ...args], false);
   }
   /** Ping the server (PING) */
   pingBuffer(...args: CommandArg[]) {
-    return this.run(connection['PING'], ['PING', ...args], true);
+    return this.run(DEF_PING, ['PING', ...args], true);
   }
   /** Set the value and expiration in milliseconds of a key (PSETEX) */
   psetex(key: RedisKey, milliseconds: number | string, value: CommandArg) {
-    return this.run(strings['PSETEX'], ['PSETEX', key, milliseconds, value], false);
+    return this.run(DEF_PSETEX, ['PSETEX', key, milliseconds, value], false);
   }
   /** Set the value and expiration in milliseconds of a key (PSETEX) */
   psetexBuffer(key: RedisKey, milliseconds: number | string, value: CommandArg) {
-    return this.run(strings['PSETEX'], ['PSETEX', key, milliseconds, value], true);
+    return this.run(DEF_PSETEX, ['PSETEX', key, milliseconds, value], true);
   }
   /** Internal command used for replication (PSYNC) */
   psync(replicationid: CommandArg, offset: number | string) {
-    return this.run(server['PSYNC'], ['PSYNC', replicationid, offset], false);
+    return this.run(DEF_PSYNC, ['PSYNC', replicationid, offset], false);
   }
   /** Internal command used for replication (PSYNC) */
   psyncBuffer(replicationid: CommandArg, offset: number | string) {
-    return this.run(server['PSYNC'], ['PSYNC', replicationid, offset], true);
+    return this.run(DEF_PSYNC, ['PSYNC', replicationid, offset], true);
   }
   /** Get the time to live for a key in milliseconds (PTTL) */
   pttl(key: RedisKey) {
-    return this.run(generic['PTTL'], ['PTTL', key], false);
+    return this.run(DEF_PTTL, ['PTTL', key], false);
   }
   /** Get the time to live for a key in milliseconds (PTTL) */
   pttlBuffer(key: RedisKey) {
-    return this.run(generic['PTTL'], ['PTTL', key], true);
+    return this.run(DEF_PTTL, ['PTTL', key], true);
   }
   /** Post a message to a channel (PUBLISH) */
   publish(channel: CommandArg, message: CommandArg) {
-    return this.run(pubsub['PUBLISH'], ['PUBLISH', channel, message], false);
+    return this.run(DEF_PUBLISH, ['PUBLISH', channel, message], false);
   }
   /** Post a message to a channel (PUBLISH) */
   publishBuffer(channel: CommandArg, message: CommandArg) {
-    return this.run(pubsub['PUBLISH'], ['PUBLISH', channel, message], true);
+    return this.run(DEF_PUBLISH, ['PUBLISH', channel, message], true);
   }
   /** A container for Pub/Sub commands (PUBSUB) */
   pubsub(subcommand: string, ...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB'], ['PUBSUB', subcommand, ...args], false);
+    return this.run(DEF_PUBSUB, ['PUBSUB', subcommand, ...args], false);
   }
   /** A container for Pub/Sub commands (PUBSUB) */
   pubsubBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB'], ['PUBSUB', subcommand, ...args], true);
+    return this.run(DEF_PUBSUB, ['PUBSUB', subcommand, ...args], true);
   }
   /** List active channels (PUBSUB CHANNELS) */
   pubsubChannels(...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB|CHANNELS'], ['PUBSUB', 'CHANNELS', ...args], false);
+    return this.run(DEF_PUBSUB_CHANNELS, ['PUBSUB', 'CHANNELS', ...args], false);
   }
   /** List active channels (PUBSUB CHANNELS) */
   pubsubChannelsBuffer(...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB|CHANNELS'], ['PUBSUB', 'CHANNELS', ...args], true);
+    return this.run(DEF_PUBSUB_CHANNELS, ['PUBSUB', 'CHANNELS', ...args], true);
   }
   /** Show helpful text about the different subcommands (PUBSUB HELP) */
   pubsubHelp() {
-    return this.run(pubsub['PUBSUB|HELP'], ['PUBSUB', 'HELP'], false);
+    return this.run(DEF_PUBSUB_HELP, ['PUBSUB', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (PUBSUB HELP) */
   pubsubHelpBuffer() {
-    return this.run(pubsub['PUBSUB|HELP'], ['PUBSUB', 'HELP'], true);
+    return this.run(DEF_PUBSUB_HELP, ['PUBSUB', 'HELP'], true);
   }
   /** Get the count of unique patterns pattern subscriptions (PUBSUB NUMPAT) */
   pubsubNumpat() {
-    return this.run(pubsub['PUBSUB|NUMPAT'], ['PUBSUB', 'NUMPAT'], false);
+    return this.run(DEF_PUBSUB_NUMPAT, ['PUBSUB', 'NUMPAT'], false);
   }
   /** Get the count of unique patterns pattern subscriptions (PUBSUB NUMPAT) */
   pubsubNumpatBuffer() {
-    return this.run(pubsub['PUBSUB|NUMPAT'], ['PUBSUB', 'NUMPAT'], true);
+    return this.run(DEF_PUBSUB_NUMPAT, ['PUBSUB', 'NUMPAT'], true);
   }
   /** Get the count of subscribers for channels (PUBSUB NUMSUB) */
   pubsubNumsub(...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB|NUMSUB'], ['PUBSUB', 'NUMSUB', ...args], false);
+    return this.run(DEF_PUBSUB_NUMSUB, ['PUBSUB', 'NUMSUB', ...args], false);
   }
   /** Get the count of subscribers for channels (PUBSUB NUMSUB) */
   pubsubNumsubBuffer(...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB|NUMSUB'], ['PUBSUB', 'NUMSUB', ...args], true);
+    return this.run(DEF_PUBSUB_NUMSUB, ['PUBSUB', 'NUMSUB', ...args], true);
   }
   /** List active shard channels (PUBSUB SHARDCHANNELS) */
   pubsubShardchannels(...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB|SHARDCHANNELS'], ['PUBSUB', 'SHARDCHANNELS', ...args], false);
+    return this.run(DEF_PUBSUB_SHARDCHANNELS, ['PUBSUB', 'SHARDCHANNELS', ...args], false);
   }
   /** List active shard channels (PUBSUB SHARDCHANNELS) */
   pubsubShardchannelsBuffer(...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB|SHARDCHANNELS'], ['PUBSUB', 'SHARDCHANNELS', ...args], true);
+    return this.run(DEF_PUBSUB_SHARDCHANNELS, ['PUBSUB', 'SHARDCHANNELS', ...args], true);
   }
   /** Get the count of subscribers for shard channels (PUBSUB SHARDNUMSUB) */
   pubsubShardnumsub(...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB|SHARDNUMSUB'], ['PUBSUB', 'SHARDNUMSUB', ...args], false);
+    return this.run(DEF_PUBSUB_SHARDNUMSUB, ['PUBSUB', 'SHARDNUMSUB', ...args], false);
   }
   /** Get the count of subscribers for shard channels (PUBSUB SHARDNUMSUB) */
   pubsubShardnumsubBuffer(...args: CommandArg[]) {
-    return this.run(pubsub['PUBSUB|SHARDNUMSUB'], ['PUBSUB', 'SHARDNUMSUB', ...args], true);
+    return this.run(DEF_PUBSUB_SHARDNUMSUB, ['PUBSUB', 'SHARDNUMSUB', ...args], true);
   }
   /** Return a random key from the keyspace (RANDOMKEY) */
   randomkey() {
-    return this.run(generic['RANDOMKEY'], ['RANDOMKEY'], false);
+    return this.run(DEF_RANDOMKEY, ['RANDOMKEY'], false);
   }
   /** Return a random key from the keyspace (RANDOMKEY) */
   randomkeyBuffer() {
-    return this.run(generic['RANDOMKEY'], ['RANDOMKEY'], true);
+    return this.run(DEF_RANDOMKEY, ['RANDOMKEY'], true);
   }
   /** Enables read queries for a connection to a cluster replica node (READONLY) */
   readonly() {
-    return this.run(cluster['READONLY'], ['READONLY'], false);
+    return this.run(DEF_READONLY, ['READONLY'], false);
   }
   /** Enables read queries for a connection to a cluster replica node (READONLY) */
   readonlyBuffer() {
-    return this.run(cluster['READONLY'], ['READONLY'], true);
+    return this.run(DEF_READONLY, ['READONLY'], true);
   }
   /** Disables read queries for a connection to a cluster replica node (READWRITE) */
   readwrite() {
-    return this.run(cluster['READWRITE'], ['READWRITE'], false);
+    return this.run(DEF_READWRITE, ['READWRITE'], false);
   }
   /** Disables read queries for a connection to a cluster replica node (READWRITE) */
   readwriteBuffer() {
-    return this.run(cluster['READWRITE'], ['READWRITE'], true);
+    return this.run(DEF_READWRITE, ['READWRITE'], true);
   }
   /** Rename a key (RENAME) */
   rename(key: RedisKey, newkey: RedisKey) {
-    return this.run(generic['RENAME'], ['RENAME', key, newkey], false);
+    return this.run(DEF_RENAME, ['RENAME', key, newkey], false);
   }
   /** Rename a key (RENAME) */
   renameBuffer(key: RedisKey, newkey: RedisKey) {
-    return this.run(generic['RENAME'], ['RENAME', key, newkey], true);
+    return this.run(DEF_RENAME, ['RENAME', key, newkey], true);
   }
   /** Rename a key, only if the new key does not exist (RENAMENX) */
   renamenx(key: RedisKey, newkey: RedisKey) {
-    return this.run(generic['RENAMENX'], ['RENAMENX', key, newkey], false);
+    return this.run(DEF_RENAMENX, ['RENAMENX', key, newkey], false);
   }
   /** Rename a key, only if the new key does not exist (RENAMENX) */
   renamenxBuffer(key: RedisKey, newkey: RedisKey) {
-    return this.run(generic['RENAMENX'], ['RENAMENX', key, newkey], true);
+    return this.run(DEF_RENAMENX, ['RENAMENX', key, newkey], true);
   }
   /** An internal command for configuring the replication stream (REPLCONF) */
   replconf() {
-    return this.run(server['REPLCONF'], ['REPLCONF'], false);
+    return this.run(DEF_REPLCONF, ['REPLCONF'], false);
   }
   /** An internal command for configuring the replication stream (REPLCONF) */
   replconfBuffer() {
-    return this.run(server['REPLCONF'], ['REPLCONF'], true);
+    return this.run(DEF_REPLCONF, ['REPLCONF'], true);
   }
   /** Make the server a replica of another instance, or promote it as master. (REPLICAOF) */
   replicaof(...args: CommandArg[]) {
-    return this.run(server['REPLICAOF'], ['REPLICAOF', ...args], false);
+    return this.run(DEF_REPLICAOF, ['REPLICAOF', ...args], false);
   }
   /** Make the server a replica of another instance, or promote it as master. (REPLICAOF) */
   replicaofBuffer(...args: CommandArg[]) {
-    return this.run(server['REPLICAOF'], ['REPLICAOF', ...args], true);
+    return this.run(DEF_REPLICAOF, ['REPLICAOF', ...args], true);
   }
   /** Reset the connection (RESET) */
   reset() {
-    return this.run(connection['RESET'], ['RESET'], false);
+    return this.run(DEF_RESET, ['RESET'], false);
   }
   /** Reset the connection (RESET) */
   resetBuffer() {
-    return this.run(connection['RESET'], ['RESET'], true);
+    return this.run(DEF_RESET, ['RESET'], true);
   }
   /** Create a key using the provided serialized value, previously obtained using DUMP. (RESTORE) */
   restore(key: RedisKey, ttl: number | string, serializedValue: CommandArg, ...args: CommandArg[]) {
-    return this.run(generic['RESTORE'], ['RESTORE', key, ttl, serializedValue, ...args], false);
+    return this.run(DEF_RESTORE, ['RESTORE', key, ttl, serializedValue, ...args], false);
   }
   /** Create a key using the provided serialized value, previously obtained using DUMP. (RESTORE) */
   restoreBuffer(key: RedisKey, ttl: number | string, serializedValue: CommandArg, ...args: CommandArg[]) {
-    return this.run(generic['RESTORE'], ['RESTORE', key, ttl, serializedValue, ...args], true);
+    return this.run(DEF_RESTORE, ['RESTORE', key, ttl, serializedValue, ...args], true);
   }
   /** An internal command for migrating keys in a cluster (RESTORE-ASKING) */
   restoreAsking(key: RedisKey, ttl: number | string, serializedValue: CommandArg, ...args: CommandArg[]) {
-    return this.run(server['RESTORE-ASKING'], ['RESTORE-ASKING', key, ttl, serializedValue, ...args], false);
+    return this.run(DEF_RESTORE_ASKING, ['RESTORE-ASKING', key, ttl, serializedValue, ...args], false);
   }
   /** An internal command for migrating keys in a cluster (RESTORE-ASKING) */
   restoreAskingBuffer(
@@ -2011,495 +2344,495 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     serializedValue: CommandArg,
     ...args: CommandArg[]
   ) {
-    return this.run(server['RESTORE-ASKING'], ['RESTORE-ASKING', key, ttl, serializedValue, ...args], true);
+    return this.run(DEF_RESTORE_ASKING, ['RESTORE-ASKING', key, ttl, serializedValue, ...args], true);
   }
   /** Return the role of the instance in the context of replication (ROLE) */
   role() {
-    return this.run(server['ROLE'], ['ROLE'], false);
+    return this.run(DEF_ROLE, ['ROLE'], false);
   }
   /** Return the role of the instance in the context of replication (ROLE) */
   roleBuffer() {
-    return this.run(server['ROLE'], ['ROLE'], true);
+    return this.run(DEF_ROLE, ['ROLE'], true);
   }
   /** Remove and get the last elements in a list (RPOP) */
   rpop(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['RPOP'], ['RPOP', key, ...args], false);
+    return this.run(DEF_RPOP, ['RPOP', key, ...args], false);
   }
   /** Remove and get the last elements in a list (RPOP) */
   rpopBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(lists['RPOP'], ['RPOP', key, ...args], true);
+    return this.run(DEF_RPOP, ['RPOP', key, ...args], true);
   }
   /** Remove the last element in a list, prepend it to another list and return it (RPOPLPUSH) */
   rpoplpush(source: RedisKey, destination: RedisKey) {
-    return this.run(lists['RPOPLPUSH'], ['RPOPLPUSH', source, destination], false);
+    return this.run(DEF_RPOPLPUSH, ['RPOPLPUSH', source, destination], false);
   }
   /** Remove the last element in a list, prepend it to another list and return it (RPOPLPUSH) */
   rpoplpushBuffer(source: RedisKey, destination: RedisKey) {
-    return this.run(lists['RPOPLPUSH'], ['RPOPLPUSH', source, destination], true);
+    return this.run(DEF_RPOPLPUSH, ['RPOPLPUSH', source, destination], true);
   }
   /** Append one or multiple elements to a list (RPUSH) */
   rpush(key: RedisKey, ...elements: CommandArg[]) {
-    return this.run(lists['RPUSH'], ['RPUSH', key, ...elements], false);
+    return this.run(DEF_RPUSH, ['RPUSH', key, ...elements], false);
   }
   /** Append one or multiple elements to a list (RPUSH) */
   rpushBuffer(key: RedisKey, ...elements: CommandArg[]) {
-    return this.run(lists['RPUSH'], ['RPUSH', key, ...elements], true);
+    return this.run(DEF_RPUSH, ['RPUSH', key, ...elements], true);
   }
   /** Append an element to a list, only if the list exists (RPUSHX) */
   rpushx(key: RedisKey, ...elements: CommandArg[]) {
-    return this.run(lists['RPUSHX'], ['RPUSHX', key, ...elements], false);
+    return this.run(DEF_RPUSHX, ['RPUSHX', key, ...elements], false);
   }
   /** Append an element to a list, only if the list exists (RPUSHX) */
   rpushxBuffer(key: RedisKey, ...elements: CommandArg[]) {
-    return this.run(lists['RPUSHX'], ['RPUSHX', key, ...elements], true);
+    return this.run(DEF_RPUSHX, ['RPUSHX', key, ...elements], true);
   }
   /** Add one or more members to a set (SADD) */
   sadd(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sets['SADD'], ['SADD', key, ...members], false);
+    return this.run(DEF_SADD, ['SADD', key, ...members], false);
   }
   /** Add one or more members to a set (SADD) */
   saddBuffer(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sets['SADD'], ['SADD', key, ...members], true);
+    return this.run(DEF_SADD, ['SADD', key, ...members], true);
   }
   /** Synchronously save the dataset to disk (SAVE) */
   save() {
-    return this.run(server['SAVE'], ['SAVE'], false);
+    return this.run(DEF_SAVE, ['SAVE'], false);
   }
   /** Synchronously save the dataset to disk (SAVE) */
   saveBuffer() {
-    return this.run(server['SAVE'], ['SAVE'], true);
+    return this.run(DEF_SAVE, ['SAVE'], true);
   }
   /** Incrementally iterate the keys space (SCAN) */
   scan(cursor: number | string, ...args: CommandArg[]) {
-    return this.run(generic['SCAN'], ['SCAN', cursor, ...args], false);
+    return this.run(DEF_SCAN, ['SCAN', cursor, ...args], false);
   }
   /** Incrementally iterate the keys space (SCAN) */
   scanBuffer(cursor: number | string, ...args: CommandArg[]) {
-    return this.run(generic['SCAN'], ['SCAN', cursor, ...args], true);
+    return this.run(DEF_SCAN, ['SCAN', cursor, ...args], true);
   }
   /** Get the number of members in a set (SCARD) */
   scard(key: RedisKey) {
-    return this.run(sets['SCARD'], ['SCARD', key], false);
+    return this.run(DEF_SCARD, ['SCARD', key], false);
   }
   /** Get the number of members in a set (SCARD) */
   scardBuffer(key: RedisKey) {
-    return this.run(sets['SCARD'], ['SCARD', key], true);
+    return this.run(DEF_SCARD, ['SCARD', key], true);
   }
   /** A container for Lua scripts management commands (SCRIPT) */
   script(subcommand: string, ...args: CommandArg[]) {
-    return this.run(scripting['SCRIPT'], ['SCRIPT', subcommand, ...args], false);
+    return this.run(DEF_SCRIPT, ['SCRIPT', subcommand, ...args], false);
   }
   /** A container for Lua scripts management commands (SCRIPT) */
   scriptBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(scripting['SCRIPT'], ['SCRIPT', subcommand, ...args], true);
+    return this.run(DEF_SCRIPT, ['SCRIPT', subcommand, ...args], true);
   }
   /** Set the debug mode for executed scripts. (SCRIPT DEBUG) */
   scriptDebug(...args: CommandArg[]) {
-    return this.run(scripting['SCRIPT|DEBUG'], ['SCRIPT', 'DEBUG', ...args], false);
+    return this.run(DEF_SCRIPT_DEBUG, ['SCRIPT', 'DEBUG', ...args], false);
   }
   /** Set the debug mode for executed scripts. (SCRIPT DEBUG) */
   scriptDebugBuffer(...args: CommandArg[]) {
-    return this.run(scripting['SCRIPT|DEBUG'], ['SCRIPT', 'DEBUG', ...args], true);
+    return this.run(DEF_SCRIPT_DEBUG, ['SCRIPT', 'DEBUG', ...args], true);
   }
   /** Check existence of scripts in the script cache. (SCRIPT EXISTS) */
   scriptExists(...sha1s: CommandArg[]) {
-    return this.run(scripting['SCRIPT|EXISTS'], ['SCRIPT', 'EXISTS', ...sha1s], false);
+    return this.run(DEF_SCRIPT_EXISTS, ['SCRIPT', 'EXISTS', ...sha1s], false);
   }
   /** Check existence of scripts in the script cache. (SCRIPT EXISTS) */
   scriptExistsBuffer(...sha1s: CommandArg[]) {
-    return this.run(scripting['SCRIPT|EXISTS'], ['SCRIPT', 'EXISTS', ...sha1s], true);
+    return this.run(DEF_SCRIPT_EXISTS, ['SCRIPT', 'EXISTS', ...sha1s], true);
   }
   /** Remove all the scripts from the script cache. (SCRIPT FLUSH) */
   scriptFlush(...args: CommandArg[]) {
-    return this.run(scripting['SCRIPT|FLUSH'], ['SCRIPT', 'FLUSH', ...args], false);
+    return this.run(DEF_SCRIPT_FLUSH, ['SCRIPT', 'FLUSH', ...args], false);
   }
   /** Remove all the scripts from the script cache. (SCRIPT FLUSH) */
   scriptFlushBuffer(...args: CommandArg[]) {
-    return this.run(scripting['SCRIPT|FLUSH'], ['SCRIPT', 'FLUSH', ...args], true);
+    return this.run(DEF_SCRIPT_FLUSH, ['SCRIPT', 'FLUSH', ...args], true);
   }
   /** Show helpful text about the different subcommands (SCRIPT HELP) */
   scriptHelp() {
-    return this.run(scripting['SCRIPT|HELP'], ['SCRIPT', 'HELP'], false);
+    return this.run(DEF_SCRIPT_HELP, ['SCRIPT', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (SCRIPT HELP) */
   scriptHelpBuffer() {
-    return this.run(scripting['SCRIPT|HELP'], ['SCRIPT', 'HELP'], true);
+    return this.run(DEF_SCRIPT_HELP, ['SCRIPT', 'HELP'], true);
   }
   /** Kill the script currently in execution. (SCRIPT KILL) */
   scriptKill() {
-    return this.run(scripting['SCRIPT|KILL'], ['SCRIPT', 'KILL'], false);
+    return this.run(DEF_SCRIPT_KILL, ['SCRIPT', 'KILL'], false);
   }
   /** Kill the script currently in execution. (SCRIPT KILL) */
   scriptKillBuffer() {
-    return this.run(scripting['SCRIPT|KILL'], ['SCRIPT', 'KILL'], true);
+    return this.run(DEF_SCRIPT_KILL, ['SCRIPT', 'KILL'], true);
   }
   /** Load the specified Lua script into the script cache. (SCRIPT LOAD) */
   scriptLoad(script: CommandArg) {
-    return this.run(scripting['SCRIPT|LOAD'], ['SCRIPT', 'LOAD', script], false);
+    return this.run(DEF_SCRIPT_LOAD, ['SCRIPT', 'LOAD', script], false);
   }
   /** Load the specified Lua script into the script cache. (SCRIPT LOAD) */
   scriptLoadBuffer(script: CommandArg) {
-    return this.run(scripting['SCRIPT|LOAD'], ['SCRIPT', 'LOAD', script], true);
+    return this.run(DEF_SCRIPT_LOAD, ['SCRIPT', 'LOAD', script], true);
   }
   /** Subtract multiple sets (SDIFF) */
   sdiff(...keys: RedisKey[]) {
-    return this.run(sets['SDIFF'], ['SDIFF', ...keys], false);
+    return this.run(DEF_SDIFF, ['SDIFF', ...keys], false);
   }
   /** Subtract multiple sets (SDIFF) */
   sdiffBuffer(...keys: RedisKey[]) {
-    return this.run(sets['SDIFF'], ['SDIFF', ...keys], true);
+    return this.run(DEF_SDIFF, ['SDIFF', ...keys], true);
   }
   /** Subtract multiple sets and store the resulting set in a key (SDIFFSTORE) */
   sdiffstore(destination: RedisKey, ...keys: RedisKey[]) {
-    return this.run(sets['SDIFFSTORE'], ['SDIFFSTORE', destination, ...keys], false);
+    return this.run(DEF_SDIFFSTORE, ['SDIFFSTORE', destination, ...keys], false);
   }
   /** Subtract multiple sets and store the resulting set in a key (SDIFFSTORE) */
   sdiffstoreBuffer(destination: RedisKey, ...keys: RedisKey[]) {
-    return this.run(sets['SDIFFSTORE'], ['SDIFFSTORE', destination, ...keys], true);
+    return this.run(DEF_SDIFFSTORE, ['SDIFFSTORE', destination, ...keys], true);
   }
   /** Change the selected database for the current connection (SELECT) */
   select(index: number | string) {
-    return this.run(connection['SELECT'], ['SELECT', index], false);
+    return this.run(DEF_SELECT, ['SELECT', index], false);
   }
   /** Change the selected database for the current connection (SELECT) */
   selectBuffer(index: number | string) {
-    return this.run(connection['SELECT'], ['SELECT', index], true);
+    return this.run(DEF_SELECT, ['SELECT', index], true);
   }
   /** Set the string value of a key (SET) */
-  set(...params: Parameters<(typeof strings)['SET']['build']>) {
-    return this.run(strings['SET'], strings['SET'].build(...params), false);
+  set(...params: Parameters<(typeof DEF_SET)['build']>) {
+    return this.run(DEF_SET, DEF_SET.build(...params), false);
   }
   /** Set the string value of a key (SET) */
-  setBuffer(...params: Parameters<(typeof strings)['SET']['build']>) {
-    return this.run(strings['SET'], strings['SET'].build(...params), true);
+  setBuffer(...params: Parameters<(typeof DEF_SET)['build']>) {
+    return this.run(DEF_SET, DEF_SET.build(...params), true);
   }
   /** Sets or clears the bit at offset in the string value stored at key (SETBIT) */
   setbit(key: RedisKey, offset: number | string, value: number | string) {
-    return this.run(bitmaps['SETBIT'], ['SETBIT', key, offset, value], false);
+    return this.run(DEF_SETBIT, ['SETBIT', key, offset, value], false);
   }
   /** Sets or clears the bit at offset in the string value stored at key (SETBIT) */
   setbitBuffer(key: RedisKey, offset: number | string, value: number | string) {
-    return this.run(bitmaps['SETBIT'], ['SETBIT', key, offset, value], true);
+    return this.run(DEF_SETBIT, ['SETBIT', key, offset, value], true);
   }
   /** Set the value and expiration of a key (SETEX) */
   setex(key: RedisKey, seconds: number | string, value: CommandArg) {
-    return this.run(strings['SETEX'], ['SETEX', key, seconds, value], false);
+    return this.run(DEF_SETEX, ['SETEX', key, seconds, value], false);
   }
   /** Set the value and expiration of a key (SETEX) */
   setexBuffer(key: RedisKey, seconds: number | string, value: CommandArg) {
-    return this.run(strings['SETEX'], ['SETEX', key, seconds, value], true);
+    return this.run(DEF_SETEX, ['SETEX', key, seconds, value], true);
   }
   /** Set the value of a key, only if the key does not exist (SETNX) */
   setnx(key: RedisKey, value: CommandArg) {
-    return this.run(strings['SETNX'], ['SETNX', key, value], false);
+    return this.run(DEF_SETNX, ['SETNX', key, value], false);
   }
   /** Set the value of a key, only if the key does not exist (SETNX) */
   setnxBuffer(key: RedisKey, value: CommandArg) {
-    return this.run(strings['SETNX'], ['SETNX', key, value], true);
+    return this.run(DEF_SETNX, ['SETNX', key, value], true);
   }
   /** Overwrite part of a string at key starting at the specified offset (SETRANGE) */
   setrange(key: RedisKey, offset: number | string, value: CommandArg) {
-    return this.run(strings['SETRANGE'], ['SETRANGE', key, offset, value], false);
+    return this.run(DEF_SETRANGE, ['SETRANGE', key, offset, value], false);
   }
   /** Overwrite part of a string at key starting at the specified offset (SETRANGE) */
   setrangeBuffer(key: RedisKey, offset: number | string, value: CommandArg) {
-    return this.run(strings['SETRANGE'], ['SETRANGE', key, offset, value], true);
+    return this.run(DEF_SETRANGE, ['SETRANGE', key, offset, value], true);
   }
   /** Synchronously save the dataset to disk and then shut down the server (SHUTDOWN) */
   shutdown(...args: CommandArg[]) {
-    return this.run(server['SHUTDOWN'], ['SHUTDOWN', ...args], false);
+    return this.run(DEF_SHUTDOWN, ['SHUTDOWN', ...args], false);
   }
   /** Synchronously save the dataset to disk and then shut down the server (SHUTDOWN) */
   shutdownBuffer(...args: CommandArg[]) {
-    return this.run(server['SHUTDOWN'], ['SHUTDOWN', ...args], true);
+    return this.run(DEF_SHUTDOWN, ['SHUTDOWN', ...args], true);
   }
   /** Intersect multiple sets (SINTER) */
   sinter(...keys: RedisKey[]) {
-    return this.run(sets['SINTER'], ['SINTER', ...keys], false);
+    return this.run(DEF_SINTER, ['SINTER', ...keys], false);
   }
   /** Intersect multiple sets (SINTER) */
   sinterBuffer(...keys: RedisKey[]) {
-    return this.run(sets['SINTER'], ['SINTER', ...keys], true);
+    return this.run(DEF_SINTER, ['SINTER', ...keys], true);
   }
   /** Intersect multiple sets and return the cardinality of the result (SINTERCARD) */
   sintercard(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sets['SINTERCARD'], ['SINTERCARD', numkeys, ...args], false);
+    return this.run(DEF_SINTERCARD, ['SINTERCARD', numkeys, ...args], false);
   }
   /** Intersect multiple sets and return the cardinality of the result (SINTERCARD) */
   sintercardBuffer(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sets['SINTERCARD'], ['SINTERCARD', numkeys, ...args], true);
+    return this.run(DEF_SINTERCARD, ['SINTERCARD', numkeys, ...args], true);
   }
   /** Intersect multiple sets and store the resulting set in a key (SINTERSTORE) */
   sinterstore(destination: RedisKey, ...keys: RedisKey[]) {
-    return this.run(sets['SINTERSTORE'], ['SINTERSTORE', destination, ...keys], false);
+    return this.run(DEF_SINTERSTORE, ['SINTERSTORE', destination, ...keys], false);
   }
   /** Intersect multiple sets and store the resulting set in a key (SINTERSTORE) */
   sinterstoreBuffer(destination: RedisKey, ...keys: RedisKey[]) {
-    return this.run(sets['SINTERSTORE'], ['SINTERSTORE', destination, ...keys], true);
+    return this.run(DEF_SINTERSTORE, ['SINTERSTORE', destination, ...keys], true);
   }
   /** Determine if a given value is a member of a set (SISMEMBER) */
   sismember(key: RedisKey, member: CommandArg) {
-    return this.run(sets['SISMEMBER'], ['SISMEMBER', key, member], false);
+    return this.run(DEF_SISMEMBER, ['SISMEMBER', key, member], false);
   }
   /** Determine if a given value is a member of a set (SISMEMBER) */
   sismemberBuffer(key: RedisKey, member: CommandArg) {
-    return this.run(sets['SISMEMBER'], ['SISMEMBER', key, member], true);
+    return this.run(DEF_SISMEMBER, ['SISMEMBER', key, member], true);
   }
   /** Make the server a replica of another instance, or promote it as master. (SLAVEOF) */
   slaveof(...args: CommandArg[]) {
-    return this.run(server['SLAVEOF'], ['SLAVEOF', ...args], false);
+    return this.run(DEF_SLAVEOF, ['SLAVEOF', ...args], false);
   }
   /** Make the server a replica of another instance, or promote it as master. (SLAVEOF) */
   slaveofBuffer(...args: CommandArg[]) {
-    return this.run(server['SLAVEOF'], ['SLAVEOF', ...args], true);
+    return this.run(DEF_SLAVEOF, ['SLAVEOF', ...args], true);
   }
   /** A container for slow log commands (SLOWLOG) */
   slowlog(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['SLOWLOG'], ['SLOWLOG', subcommand, ...args], false);
+    return this.run(DEF_SLOWLOG, ['SLOWLOG', subcommand, ...args], false);
   }
   /** A container for slow log commands (SLOWLOG) */
   slowlogBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(server['SLOWLOG'], ['SLOWLOG', subcommand, ...args], true);
+    return this.run(DEF_SLOWLOG, ['SLOWLOG', subcommand, ...args], true);
   }
   /** Get the slow log's entries (SLOWLOG GET) */
   slowlogGet(...args: CommandArg[]) {
-    return this.run(server['SLOWLOG|GET'], ['SLOWLOG', 'GET', ...args], false);
+    return this.run(DEF_SLOWLOG_GET, ['SLOWLOG', 'GET', ...args], false);
   }
   /** Get the slow log's entries (SLOWLOG GET) */
   slowlogGetBuffer(...args: CommandArg[]) {
-    return this.run(server['SLOWLOG|GET'], ['SLOWLOG', 'GET', ...args], true);
+    return this.run(DEF_SLOWLOG_GET, ['SLOWLOG', 'GET', ...args], true);
   }
   /** Show helpful text about the different subcommands (SLOWLOG HELP) */
   slowlogHelp() {
-    return this.run(server['SLOWLOG|HELP'], ['SLOWLOG', 'HELP'], false);
+    return this.run(DEF_SLOWLOG_HELP, ['SLOWLOG', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (SLOWLOG HELP) */
   slowlogHelpBuffer() {
-    return this.run(server['SLOWLOG|HELP'], ['SLOWLOG', 'HELP'], true);
+    return this.run(DEF_SLOWLOG_HELP, ['SLOWLOG', 'HELP'], true);
   }
   /** Get the slow log's length (SLOWLOG LEN) */
   slowlogLen() {
-    return this.run(server['SLOWLOG|LEN'], ['SLOWLOG', 'LEN'], false);
+    return this.run(DEF_SLOWLOG_LEN, ['SLOWLOG', 'LEN'], false);
   }
   /** Get the slow log's length (SLOWLOG LEN) */
   slowlogLenBuffer() {
-    return this.run(server['SLOWLOG|LEN'], ['SLOWLOG', 'LEN'], true);
+    return this.run(DEF_SLOWLOG_LEN, ['SLOWLOG', 'LEN'], true);
   }
   /** Clear all entries from the slow log (SLOWLOG RESET) */
   slowlogReset() {
-    return this.run(server['SLOWLOG|RESET'], ['SLOWLOG', 'RESET'], false);
+    return this.run(DEF_SLOWLOG_RESET, ['SLOWLOG', 'RESET'], false);
   }
   /** Clear all entries from the slow log (SLOWLOG RESET) */
   slowlogResetBuffer() {
-    return this.run(server['SLOWLOG|RESET'], ['SLOWLOG', 'RESET'], true);
+    return this.run(DEF_SLOWLOG_RESET, ['SLOWLOG', 'RESET'], true);
   }
   /** Get all the members in a set (SMEMBERS) */
   smembers(key: RedisKey) {
-    return this.run(sets['SMEMBERS'], ['SMEMBERS', key], false);
+    return this.run(DEF_SMEMBERS, ['SMEMBERS', key], false);
   }
   /** Get all the members in a set (SMEMBERS) */
   smembersBuffer(key: RedisKey) {
-    return this.run(sets['SMEMBERS'], ['SMEMBERS', key], true);
+    return this.run(DEF_SMEMBERS, ['SMEMBERS', key], true);
   }
   /** Returns the membership associated with the given elements for a set (SMISMEMBER) */
   smismember(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sets['SMISMEMBER'], ['SMISMEMBER', key, ...members], false);
+    return this.run(DEF_SMISMEMBER, ['SMISMEMBER', key, ...members], false);
   }
   /** Returns the membership associated with the given elements for a set (SMISMEMBER) */
   smismemberBuffer(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sets['SMISMEMBER'], ['SMISMEMBER', key, ...members], true);
+    return this.run(DEF_SMISMEMBER, ['SMISMEMBER', key, ...members], true);
   }
   /** Move a member from one set to another (SMOVE) */
   smove(source: RedisKey, destination: RedisKey, member: CommandArg) {
-    return this.run(sets['SMOVE'], ['SMOVE', source, destination, member], false);
+    return this.run(DEF_SMOVE, ['SMOVE', source, destination, member], false);
   }
   /** Move a member from one set to another (SMOVE) */
   smoveBuffer(source: RedisKey, destination: RedisKey, member: CommandArg) {
-    return this.run(sets['SMOVE'], ['SMOVE', source, destination, member], true);
+    return this.run(DEF_SMOVE, ['SMOVE', source, destination, member], true);
   }
   /** Sort the elements in a list, set or sorted set (SORT) */
   sort(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(generic['SORT'], ['SORT', key, ...args], false);
+    return this.run(DEF_SORT, ['SORT', key, ...args], false);
   }
   /** Sort the elements in a list, set or sorted set (SORT) */
   sortBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(generic['SORT'], ['SORT', key, ...args], true);
+    return this.run(DEF_SORT, ['SORT', key, ...args], true);
   }
   /** Sort the elements in a list, set or sorted set. Read-only variant of SORT. (SORT_RO) */
   sortRo(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(generic['SORT_RO'], ['SORT_RO', key, ...args], false);
+    return this.run(DEF_SORT_RO, ['SORT_RO', key, ...args], false);
   }
   /** Sort the elements in a list, set or sorted set. Read-only variant of SORT. (SORT_RO) */
   sortRoBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(generic['SORT_RO'], ['SORT_RO', key, ...args], true);
+    return this.run(DEF_SORT_RO, ['SORT_RO', key, ...args], true);
   }
   /** Remove and return one or multiple random members from a set (SPOP) */
   spop(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sets['SPOP'], ['SPOP', key, ...args], false);
+    return this.run(DEF_SPOP, ['SPOP', key, ...args], false);
   }
   /** Remove and return one or multiple random members from a set (SPOP) */
   spopBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sets['SPOP'], ['SPOP', key, ...args], true);
+    return this.run(DEF_SPOP, ['SPOP', key, ...args], true);
   }
   /** Post a message to a shard channel (SPUBLISH) */
   spublish(shardchannel: CommandArg, message: CommandArg) {
-    return this.run(pubsub['SPUBLISH'], ['SPUBLISH', shardchannel, message], false);
+    return this.run(DEF_SPUBLISH, ['SPUBLISH', shardchannel, message], false);
   }
   /** Post a message to a shard channel (SPUBLISH) */
   spublishBuffer(shardchannel: CommandArg, message: CommandArg) {
-    return this.run(pubsub['SPUBLISH'], ['SPUBLISH', shardchannel, message], true);
+    return this.run(DEF_SPUBLISH, ['SPUBLISH', shardchannel, message], true);
   }
   /** Get one or multiple random members from a set (SRANDMEMBER) */
   srandmember(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sets['SRANDMEMBER'], ['SRANDMEMBER', key, ...args], false);
+    return this.run(DEF_SRANDMEMBER, ['SRANDMEMBER', key, ...args], false);
   }
   /** Get one or multiple random members from a set (SRANDMEMBER) */
   srandmemberBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sets['SRANDMEMBER'], ['SRANDMEMBER', key, ...args], true);
+    return this.run(DEF_SRANDMEMBER, ['SRANDMEMBER', key, ...args], true);
   }
   /** Remove one or more members from a set (SREM) */
   srem(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sets['SREM'], ['SREM', key, ...members], false);
+    return this.run(DEF_SREM, ['SREM', key, ...members], false);
   }
   /** Remove one or more members from a set (SREM) */
   sremBuffer(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sets['SREM'], ['SREM', key, ...members], true);
+    return this.run(DEF_SREM, ['SREM', key, ...members], true);
   }
   /** Incrementally iterate Set elements (SSCAN) */
   sscan(key: RedisKey, cursor: number | string, ...args: CommandArg[]) {
-    return this.run(sets['SSCAN'], ['SSCAN', key, cursor, ...args], false);
+    return this.run(DEF_SSCAN, ['SSCAN', key, cursor, ...args], false);
   }
   /** Incrementally iterate Set elements (SSCAN) */
   sscanBuffer(key: RedisKey, cursor: number | string, ...args: CommandArg[]) {
-    return this.run(sets['SSCAN'], ['SSCAN', key, cursor, ...args], true);
+    return this.run(DEF_SSCAN, ['SSCAN', key, cursor, ...args], true);
   }
   /** Get the length of the value stored in a key (STRLEN) */
   strlen(key: RedisKey) {
-    return this.run(strings['STRLEN'], ['STRLEN', key], false);
+    return this.run(DEF_STRLEN, ['STRLEN', key], false);
   }
   /** Get the length of the value stored in a key (STRLEN) */
   strlenBuffer(key: RedisKey) {
-    return this.run(strings['STRLEN'], ['STRLEN', key], true);
+    return this.run(DEF_STRLEN, ['STRLEN', key], true);
   }
   /** Get a substring of the string stored at a key (SUBSTR) */
   substr(key: RedisKey, start: number | string, end: number | string) {
-    return this.run(strings['SUBSTR'], ['SUBSTR', key, start, end], false);
+    return this.run(DEF_SUBSTR, ['SUBSTR', key, start, end], false);
   }
   /** Get a substring of the string stored at a key (SUBSTR) */
   substrBuffer(key: RedisKey, start: number | string, end: number | string) {
-    return this.run(strings['SUBSTR'], ['SUBSTR', key, start, end], true);
+    return this.run(DEF_SUBSTR, ['SUBSTR', key, start, end], true);
   }
   /** Add multiple sets (SUNION) */
   sunion(...keys: RedisKey[]) {
-    return this.run(sets['SUNION'], ['SUNION', ...keys], false);
+    return this.run(DEF_SUNION, ['SUNION', ...keys], false);
   }
   /** Add multiple sets (SUNION) */
   sunionBuffer(...keys: RedisKey[]) {
-    return this.run(sets['SUNION'], ['SUNION', ...keys], true);
+    return this.run(DEF_SUNION, ['SUNION', ...keys], true);
   }
   /** Add multiple sets and store the resulting set in a key (SUNIONSTORE) */
   sunionstore(destination: RedisKey, ...keys: RedisKey[]) {
-    return this.run(sets['SUNIONSTORE'], ['SUNIONSTORE', destination, ...keys], false);
+    return this.run(DEF_SUNIONSTORE, ['SUNIONSTORE', destination, ...keys], false);
   }
   /** Add multiple sets and store the resulting set in a key (SUNIONSTORE) */
   sunionstoreBuffer(destination: RedisKey, ...keys: RedisKey[]) {
-    return this.run(sets['SUNIONSTORE'], ['SUNIONSTORE', destination, ...keys], true);
+    return this.run(DEF_SUNIONSTORE, ['SUNIONSTORE', destination, ...keys], true);
   }
   /** Swaps two Redis databases (SWAPDB) */
   swapdb(index1: number | string, index2: number | string) {
-    return this.run(server['SWAPDB'], ['SWAPDB', index1, index2], false);
+    return this.run(DEF_SWAPDB, ['SWAPDB', index1, index2], false);
   }
   /** Swaps two Redis databases (SWAPDB) */
   swapdbBuffer(index1: number | string, index2: number | string) {
-    return this.run(server['SWAPDB'], ['SWAPDB', index1, index2], true);
+    return this.run(DEF_SWAPDB, ['SWAPDB', index1, index2], true);
   }
   /** Internal command used for replication (SYNC) */
   sync() {
-    return this.run(server['SYNC'], ['SYNC'], false);
+    return this.run(DEF_SYNC, ['SYNC'], false);
   }
   /** Internal command used for replication (SYNC) */
   syncBuffer() {
-    return this.run(server['SYNC'], ['SYNC'], true);
+    return this.run(DEF_SYNC, ['SYNC'], true);
   }
   /** Return the current server time (TIME) */
   time() {
-    return this.run(server['TIME'], ['TIME'], false);
+    return this.run(DEF_TIME, ['TIME'], false);
   }
   /** Return the current server time (TIME) */
   timeBuffer() {
-    return this.run(server['TIME'], ['TIME'], true);
+    return this.run(DEF_TIME, ['TIME'], true);
   }
   /** Alters the last access time of a key(s). Returns the number of existing keys specified. (TOUCH) */
   touch(...keys: RedisKey[]) {
-    return this.run(generic['TOUCH'], ['TOUCH', ...keys], false);
+    return this.run(DEF_TOUCH, ['TOUCH', ...keys], false);
   }
   /** Alters the last access time of a key(s). Returns the number of existing keys specified. (TOUCH) */
   touchBuffer(...keys: RedisKey[]) {
-    return this.run(generic['TOUCH'], ['TOUCH', ...keys], true);
+    return this.run(DEF_TOUCH, ['TOUCH', ...keys], true);
   }
   /** Get the time to live for a key in seconds (TTL) */
   ttl(key: RedisKey) {
-    return this.run(generic['TTL'], ['TTL', key], false);
+    return this.run(DEF_TTL, ['TTL', key], false);
   }
   /** Get the time to live for a key in seconds (TTL) */
   ttlBuffer(key: RedisKey) {
-    return this.run(generic['TTL'], ['TTL', key], true);
+    return this.run(DEF_TTL, ['TTL', key], true);
   }
   /** Determine the type stored at key (TYPE) */
   type(key: RedisKey) {
-    return this.run(generic['TYPE'], ['TYPE', key], false);
+    return this.run(DEF_TYPE, ['TYPE', key], false);
   }
   /** Determine the type stored at key (TYPE) */
   typeBuffer(key: RedisKey) {
-    return this.run(generic['TYPE'], ['TYPE', key], true);
+    return this.run(DEF_TYPE, ['TYPE', key], true);
   }
   /** Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking. (UNLINK) */
   unlink(...keys: RedisKey[]) {
-    return this.run(generic['UNLINK'], ['UNLINK', ...keys], false);
+    return this.run(DEF_UNLINK, ['UNLINK', ...keys], false);
   }
   /** Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking. (UNLINK) */
   unlinkBuffer(...keys: RedisKey[]) {
-    return this.run(generic['UNLINK'], ['UNLINK', ...keys], true);
+    return this.run(DEF_UNLINK, ['UNLINK', ...keys], true);
   }
   /** Forget about all watched keys (UNWATCH) */
   unwatch() {
-    return this.run(transactions['UNWATCH'], ['UNWATCH'], false);
+    return this.run(DEF_UNWATCH, ['UNWATCH'], false);
   }
   /** Forget about all watched keys (UNWATCH) */
   unwatchBuffer() {
-    return this.run(transactions['UNWATCH'], ['UNWATCH'], true);
+    return this.run(DEF_UNWATCH, ['UNWATCH'], true);
   }
   /** Wait for the synchronous replication of all the write commands sent in the context of the current connection (WAIT) */
   wait(numreplicas: number | string, timeout: number | string) {
-    return this.run(generic['WAIT'], ['WAIT', numreplicas, timeout], false);
+    return this.run(DEF_WAIT, ['WAIT', numreplicas, timeout], false);
   }
   /** Wait for the synchronous replication of all the write commands sent in the context of the current connection (WAIT) */
   waitBuffer(numreplicas: number | string, timeout: number | string) {
-    return this.run(generic['WAIT'], ['WAIT', numreplicas, timeout], true);
+    return this.run(DEF_WAIT, ['WAIT', numreplicas, timeout], true);
   }
   /** Watch the given keys to determine execution of the MULTI/EXEC block (WATCH) */
   watch(...keys: RedisKey[]) {
-    return this.run(transactions['WATCH'], ['WATCH', ...keys], false);
+    return this.run(DEF_WATCH, ['WATCH', ...keys], false);
   }
   /** Watch the given keys to determine execution of the MULTI/EXEC block (WATCH) */
   watchBuffer(...keys: RedisKey[]) {
-    return this.run(transactions['WATCH'], ['WATCH', ...keys], true);
+    return this.run(DEF_WATCH, ['WATCH', ...keys], true);
   }
   /** Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL. (XACK) */
   xack(key: RedisKey, group: CommandArg, ...ids: CommandArg[]) {
-    return this.run(streams['XACK'], ['XACK', key, group, ...ids], false);
+    return this.run(DEF_XACK, ['XACK', key, group, ...ids], false);
   }
   /** Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL. (XACK) */
   xackBuffer(key: RedisKey, group: CommandArg, ...ids: CommandArg[]) {
-    return this.run(streams['XACK'], ['XACK', key, group, ...ids], true);
+    return this.run(DEF_XACK, ['XACK', key, group, ...ids], true);
   }
   /** Appends a new entry to a stream (XADD) */
-  xadd(...params: Parameters<(typeof streams)['XADD']['build']>) {
-    return this.run(streams['XADD'], streams['XADD'].build(...params), false);
+  xadd(...params: Parameters<(typeof DEF_XADD)['build']>) {
+    return this.run(DEF_XADD, DEF_XADD.build(...params), false);
   }
   /** Appends a new entry to a stream (XADD) */
-  xaddBuffer(...params: Parameters<(typeof streams)['XADD']['build']>) {
-    return this.run(streams['XADD'], streams['XADD'].build(...params), true);
+  xaddBuffer(...params: Parameters<(typeof DEF_XADD)['build']>) {
+    return this.run(DEF_XADD, DEF_XADD.build(...params), true);
   }
   /** Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer. (XAUTOCLAIM) */
   xautoclaim(
@@ -2510,11 +2843,7 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     start: CommandArg,
     ...args: CommandArg[]
   ) {
-    return this.run(
-      streams['XAUTOCLAIM'],
-      ['XAUTOCLAIM', key, group, consumer, minIdleTime, start, ...args],
-      false,
-    );
+    return this.run(DEF_XAUTOCLAIM, ['XAUTOCLAIM', key, group, consumer, minIdleTime, start, ...args], false);
   }
   /** Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer. (XAUTOCLAIM) */
   xautoclaimBuffer(
@@ -2525,11 +2854,7 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     start: CommandArg,
     ...args: CommandArg[]
   ) {
-    return this.run(
-      streams['XAUTOCLAIM'],
-      ['XAUTOCLAIM', key, group, consumer, minIdleTime, start, ...args],
-      true,
-    );
+    return this.run(DEF_XAUTOCLAIM, ['XAUTOCLAIM', key, group, consumer, minIdleTime, start, ...args], true);
   }
   /** Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer. (XCLAIM) */
   xclaim(
@@ -2539,7 +2864,7 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     minIdleTime: CommandArg,
     ...args: CommandArg[]
   ) {
-    return this.run(streams['XCLAIM'], ['XCLAIM', key, group, consumer, minIdleTime, ...args], false);
+    return this.run(DEF_XCLAIM, ['XCLAIM', key, group, consumer, minIdleTime, ...args], false);
   }
   /** Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer. (XCLAIM) */
   xclaimBuffer(
@@ -2549,36 +2874,36 @@ export abstract class CommandMethods<Mode extends ApiMode> {
     minIdleTime: CommandArg,
     ...args: CommandArg[]
   ) {
-    return this.run(streams['XCLAIM'], ['XCLAIM', key, group, consumer, minIdleTime, ...args], true);
+    return this.run(DEF_XCLAIM, ['XCLAIM', key, group, consumer, minIdleTime, ...args], true);
   }
   /** Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist. (XDEL) */
   xdel(key: RedisKey, ...ids: CommandArg[]) {
-    return this.run(streams['XDEL'], ['XDEL', key, ...ids], false);
+    return this.run(DEF_XDEL, ['XDEL', key, ...ids], false);
   }
   /** Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist. (XDEL) */
   xdelBuffer(key: RedisKey, ...ids: CommandArg[]) {
-    return this.run(streams['XDEL'], ['XDEL', key, ...ids], true);
+    return this.run(DEF_XDEL, ['XDEL', key, ...ids], true);
   }
   /** A container for consumer groups commands (XGROUP) */
   xgroup(subcommand: string, ...args: CommandArg[]) {
-    return this.run(streams['XGROUP'], ['XGROUP', subcommand, ...args], false);
+    return this.run(DEF_XGROUP, ['XGROUP', subcommand, ...args], false);
   }
   /** A container for consumer groups commands (XGROUP) */
   xgroupBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(streams['XGROUP'], ['XGROUP', subcommand, ...args], true);
+    return this.run(DEF_XGROUP, ['XGROUP', subcommand, ...args], true);
   }
   /** Create a consumer group. (XGROUP CREATE) */
   xgroupCreate(key: RedisKey, groupname: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XGROUP|CREATE'], ['XGROUP', 'CREATE', key, groupname, ...args], false);
+    return this.run(DEF_XGROUP_CREATE, ['XGROUP', 'CREATE', key, groupname, ...args], false);
   }
   /** Create a consumer group. (XGROUP CREATE) */
   xgroupCreateBuffer(key: RedisKey, groupname: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XGROUP|CREATE'], ['XGROUP', 'CREATE', key, groupname, ...args], true);
+    return this.run(DEF_XGROUP_CREATE, ['XGROUP', 'CREATE', key, groupname, ...args], true);
   }
   /** Create a consumer in a consumer group. (XGROUP CREATECONSUMER) */
   xgroupCreateconsumer(key: RedisKey, groupname: CommandArg, consumername: CommandArg) {
     return this.run(
-      streams['XGROUP|CREATECONSUMER'],
+      DEF_XGROUP_CREATECONSUMER,
       ['XGROUP', 'CREATECONSUMER', key, groupname, consumername],
       false,
     );
@@ -2586,409 +2911,401 @@ export abstract class CommandMethods<Mode extends ApiMode> {
   /** Create a consumer in a consumer group. (XGROUP CREATECONSUMER) */
   xgroupCreateconsumerBuffer(key: RedisKey, groupname: CommandArg, consumername: CommandArg) {
     return this.run(
-      streams['XGROUP|CREATECONSUMER'],
+      DEF_XGROUP_CREATECONSUMER,
       ['XGROUP', 'CREATECONSUMER', key, groupname, consumername],
       true,
     );
   }
   /** Delete a consumer from a consumer group. (XGROUP DELCONSUMER) */
   xgroupDelconsumer(key: RedisKey, groupname: CommandArg, consumername: CommandArg) {
-    return this.run(
-      streams['XGROUP|DELCONSUMER'],
-      ['XGROUP', 'DELCONSUMER', key, groupname, consumername],
-      false,
-    );
+    return this.run(DEF_XGROUP_DELCONSUMER, ['XGROUP', 'DELCONSUMER', key, groupname, consumername], false);
   }
   /** Delete a consumer from a consumer group. (XGROUP DELCONSUMER) */
   xgroupDelconsumerBuffer(key: RedisKey, groupname: CommandArg, consumername: CommandArg) {
-    return this.run(
-      streams['XGROUP|DELCONSUMER'],
-      ['XGROUP', 'DELCONSUMER', key, groupname, consumername],
-      true,
-    );
+    return this.run(DEF_XGROUP_DELCONSUMER, ['XGROUP', 'DELCONSUMER', key, groupname, consumername], true);
   }
   /** Destroy a consumer group. (XGROUP DESTROY) */
   xgroupDestroy(key: RedisKey, groupname: CommandArg) {
-    return this.run(streams['XGROUP|DESTROY'], ['XGROUP', 'DESTROY', key, groupname], false);
+    return this.run(DEF_XGROUP_DESTROY, ['XGROUP', 'DESTROY', key, groupname], false);
   }
   /** Destroy a consumer group. (XGROUP DESTROY) */
   xgroupDestroyBuffer(key: RedisKey, groupname: CommandArg) {
-    return this.run(streams['XGROUP|DESTROY'], ['XGROUP', 'DESTROY', key, groupname], true);
+    return this.run(DEF_XGROUP_DESTROY, ['XGROUP', 'DESTROY', key, groupname], true);
   }
   /** Show helpful text about the different subcommands (XGROUP HELP) */
   xgroupHelp() {
-    return this.run(streams['XGROUP|HELP'], ['XGROUP', 'HELP'], false);
+    return this.run(DEF_XGROUP_HELP, ['XGROUP', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (XGROUP HELP) */
   xgroupHelpBuffer() {
-    return this.run(streams['XGROUP|HELP'], ['XGROUP', 'HELP'], true);
+    return this.run(DEF_XGROUP_HELP, ['XGROUP', 'HELP'], true);
   }
   /** Set a consumer group to an arbitrary last delivered ID value. (XGROUP SETID) */
   xgroupSetid(key: RedisKey, groupname: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XGROUP|SETID'], ['XGROUP', 'SETID', key, groupname, ...args], false);
+    return this.run(DEF_XGROUP_SETID, ['XGROUP', 'SETID', key, groupname, ...args], false);
   }
   /** Set a consumer group to an arbitrary last delivered ID value. (XGROUP SETID) */
   xgroupSetidBuffer(key: RedisKey, groupname: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XGROUP|SETID'], ['XGROUP', 'SETID', key, groupname, ...args], true);
+    return this.run(DEF_XGROUP_SETID, ['XGROUP', 'SETID', key, groupname, ...args], true);
   }
   /** A container for stream introspection commands (XINFO) */
   xinfo(subcommand: string, ...args: CommandArg[]) {
-    return this.run(streams['XINFO'], ['XINFO', subcommand, ...args], false);
+    return this.run(DEF_XINFO, ['XINFO', subcommand, ...args], false);
   }
   /** A container for stream introspection commands (XINFO) */
   xinfoBuffer(subcommand: string, ...args: CommandArg[]) {
-    return this.run(streams['XINFO'], ['XINFO', subcommand, ...args], true);
+    return this.run(DEF_XINFO, ['XINFO', subcommand, ...args], true);
   }
   /** List the consumers in a consumer group (XINFO CONSUMERS) */
   xinfoConsumers(key: RedisKey, groupname: CommandArg) {
-    return this.run(streams['XINFO|CONSUMERS'], ['XINFO', 'CONSUMERS', key, groupname], false);
+    return this.run(DEF_XINFO_CONSUMERS, ['XINFO', 'CONSUMERS', key, groupname], false);
   }
   /** List the consumers in a consumer group (XINFO CONSUMERS) */
   xinfoConsumersBuffer(key: RedisKey, groupname: CommandArg) {
-    return this.run(streams['XINFO|CONSUMERS'], ['XINFO', 'CONSUMERS', key, groupname], true);
+    return this.run(DEF_XINFO_CONSUMERS, ['XINFO', 'CONSUMERS', key, groupname], true);
   }
   /** List the consumer groups of a stream (XINFO GROUPS) */
   xinfoGroups(key: RedisKey) {
-    return this.run(streams['XINFO|GROUPS'], ['XINFO', 'GROUPS', key], false);
+    return this.run(DEF_XINFO_GROUPS, ['XINFO', 'GROUPS', key], false);
   }
   /** List the consumer groups of a stream (XINFO GROUPS) */
   xinfoGroupsBuffer(key: RedisKey) {
-    return this.run(streams['XINFO|GROUPS'], ['XINFO', 'GROUPS', key], true);
+    return this.run(DEF_XINFO_GROUPS, ['XINFO', 'GROUPS', key], true);
   }
   /** Show helpful text about the different subcommands (XINFO HELP) */
   xinfoHelp() {
-    return this.run(streams['XINFO|HELP'], ['XINFO', 'HELP'], false);
+    return this.run(DEF_XINFO_HELP, ['XINFO', 'HELP'], false);
   }
   /** Show helpful text about the different subcommands (XINFO HELP) */
   xinfoHelpBuffer() {
-    return this.run(streams['XINFO|HELP'], ['XINFO', 'HELP'], true);
+    return this.run(DEF_XINFO_HELP, ['XINFO', 'HELP'], true);
   }
   /** Get information about a stream (XINFO STREAM) */
   xinfoStream(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(streams['XINFO|STREAM'], ['XINFO', 'STREAM', key, ...args], false);
+    return this.run(DEF_XINFO_STREAM, ['XINFO', 'STREAM', key, ...args], false);
   }
   /** Get information about a stream (XINFO STREAM) */
   xinfoStreamBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(streams['XINFO|STREAM'], ['XINFO', 'STREAM', key, ...args], true);
+    return this.run(DEF_XINFO_STREAM, ['XINFO', 'STREAM', key, ...args], true);
   }
   /** Return the number of entries in a stream (XLEN) */
   xlen(key: RedisKey) {
-    return this.run(streams['XLEN'], ['XLEN', key], false);
+    return this.run(DEF_XLEN, ['XLEN', key], false);
   }
   /** Return the number of entries in a stream (XLEN) */
   xlenBuffer(key: RedisKey) {
-    return this.run(streams['XLEN'], ['XLEN', key], true);
+    return this.run(DEF_XLEN, ['XLEN', key], true);
   }
   /** Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged. (XPENDING) */
   xpending(key: RedisKey, group: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XPENDING'], ['XPENDING', key, group, ...args], false);
+    return this.run(DEF_XPENDING, ['XPENDING', key, group, ...args], false);
   }
   /** Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged. (XPENDING) */
   xpendingBuffer(key: RedisKey, group: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XPENDING'], ['XPENDING', key, group, ...args], true);
+    return this.run(DEF_XPENDING, ['XPENDING', key, group, ...args], true);
   }
   /** Return a range of elements in a stream, with IDs matching the specified IDs interval (XRANGE) */
   xrange(key: RedisKey, start: CommandArg, end: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XRANGE'], ['XRANGE', key, start, end, ...args], false);
+    return this.run(DEF_XRANGE, ['XRANGE', key, start, end, ...args], false);
   }
   /** Return a range of elements in a stream, with IDs matching the specified IDs interval (XRANGE) */
   xrangeBuffer(key: RedisKey, start: CommandArg, end: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XRANGE'], ['XRANGE', key, start, end, ...args], true);
+    return this.run(DEF_XRANGE, ['XRANGE', key, start, end, ...args], true);
   }
   /** Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block. (XREAD) */
   xread(...args: CommandArg[]) {
-    return this.run(streams['XREAD'], ['XREAD', ...args], false);
+    return this.run(DEF_XREAD, ['XREAD', ...args], false);
   }
   /** Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block. (XREAD) */
   xreadBuffer(...args: CommandArg[]) {
-    return this.run(streams['XREAD'], ['XREAD', ...args], true);
+    return this.run(DEF_XREAD, ['XREAD', ...args], true);
   }
   /** Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block. (XREADGROUP) */
   xreadgroup(...args: CommandArg[]) {
-    return this.run(streams['XREADGROUP'], ['XREADGROUP', ...args], false);
+    return this.run(DEF_XREADGROUP, ['XREADGROUP', ...args], false);
   }
   /** Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block. (XREADGROUP) */
   xreadgroupBuffer(...args: CommandArg[]) {
-    return this.run(streams['XREADGROUP'], ['XREADGROUP', ...args], true);
+    return this.run(DEF_XREADGROUP, ['XREADGROUP', ...args], true);
   }
   /** Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE (XREVRANGE) */
   xrevrange(key: RedisKey, end: CommandArg, start: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XREVRANGE'], ['XREVRANGE', key, end, start, ...args], false);
+    return this.run(DEF_XREVRANGE, ['XREVRANGE', key, end, start, ...args], false);
   }
   /** Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE (XREVRANGE) */
   xrevrangeBuffer(key: RedisKey, end: CommandArg, start: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XREVRANGE'], ['XREVRANGE', key, end, start, ...args], true);
+    return this.run(DEF_XREVRANGE, ['XREVRANGE', key, end, start, ...args], true);
   }
   /** An internal command for replicating stream values (XSETID) */
   xsetid(key: RedisKey, lastId: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XSETID'], ['XSETID', key, lastId, ...args], false);
+    return this.run(DEF_XSETID, ['XSETID', key, lastId, ...args], false);
   }
   /** An internal command for replicating stream values (XSETID) */
   xsetidBuffer(key: RedisKey, lastId: CommandArg, ...args: CommandArg[]) {
-    return this.run(streams['XSETID'], ['XSETID', key, lastId, ...args], true);
+    return this.run(DEF_XSETID, ['XSETID', key, lastId, ...args], true);
   }
   /** Trims the stream to (approximately if '~' is passed) a certain size (XTRIM) */
   xtrim(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(streams['XTRIM'], ['XTRIM', key, ...args], false);
+    return this.run(DEF_XTRIM, ['XTRIM', key, ...args], false);
   }
   /** Trims the stream to (approximately if '~' is passed) a certain size (XTRIM) */
   xtrimBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(streams['XTRIM'], ['XTRIM', key, ...args], true);
+    return this.run(DEF_XTRIM, ['XTRIM', key, ...args], true);
   }
   /** Add one or more members to a sorted set, or update its score if it already exists (ZADD) */
-  zadd(...params: Parameters<(typeof sortedSets)['ZADD']['build']>) {
-    return this.run(sortedSets['ZADD'], sortedSets['ZADD'].build(...params), false);
+  zadd(...params: Parameters<(typeof DEF_ZADD)['build']>) {
+    return this.run(DEF_ZADD, DEF_ZADD.build(...params), false);
   }
   /** Add one or more members to a sorted set, or update its score if it already exists (ZADD) */
-  zaddBuffer(...params: Parameters<(typeof sortedSets)['ZADD']['build']>) {
-    return this.run(sortedSets['ZADD'], sortedSets['ZADD'].build(...params), true);
+  zaddBuffer(...params: Parameters<(typeof DEF_ZADD)['build']>) {
+    return this.run(DEF_ZADD, DEF_ZADD.build(...params), true);
   }
   /** Get the number of members in a sorted set (ZCARD) */
   zcard(key: RedisKey) {
-    return this.run(sortedSets['ZCARD'], ['ZCARD', key], false);
+    return this.run(DEF_ZCARD, ['ZCARD', key], false);
   }
   /** Get the number of members in a sorted set (ZCARD) */
   zcardBuffer(key: RedisKey) {
-    return this.run(sortedSets['ZCARD'], ['ZCARD', key], true);
+    return this.run(DEF_ZCARD, ['ZCARD', key], true);
   }
   /** Count the members in a sorted set with scores within the given values (ZCOUNT) */
   zcount(key: RedisKey, min: number | string, max: number | string) {
-    return this.run(sortedSets['ZCOUNT'], ['ZCOUNT', key, min, max], false);
+    return this.run(DEF_ZCOUNT, ['ZCOUNT', key, min, max], false);
   }
   /** Count the members in a sorted set with scores within the given values (ZCOUNT) */
   zcountBuffer(key: RedisKey, min: number | string, max: number | string) {
-    return this.run(sortedSets['ZCOUNT'], ['ZCOUNT', key, min, max], true);
+    return this.run(DEF_ZCOUNT, ['ZCOUNT', key, min, max], true);
   }
   /** Subtract multiple sorted sets (ZDIFF) */
   zdiff(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZDIFF'], ['ZDIFF', numkeys, ...args], false);
+    return this.run(DEF_ZDIFF, ['ZDIFF', numkeys, ...args], false);
   }
   /** Subtract multiple sorted sets (ZDIFF) */
   zdiffBuffer(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZDIFF'], ['ZDIFF', numkeys, ...args], true);
+    return this.run(DEF_ZDIFF, ['ZDIFF', numkeys, ...args], true);
   }
   /** Subtract multiple sorted sets and store the resulting sorted set in a new key (ZDIFFSTORE) */
   zdiffstore(destination: RedisKey, numkeys: number | string, ...keys: RedisKey[]) {
-    return this.run(sortedSets['ZDIFFSTORE'], ['ZDIFFSTORE', destination, numkeys, ...keys], false);
+    return this.run(DEF_ZDIFFSTORE, ['ZDIFFSTORE', destination, numkeys, ...keys], false);
   }
   /** Subtract multiple sorted sets and store the resulting sorted set in a new key (ZDIFFSTORE) */
   zdiffstoreBuffer(destination: RedisKey, numkeys: number | string, ...keys: RedisKey[]) {
-    return this.run(sortedSets['ZDIFFSTORE'], ['ZDIFFSTORE', destination, numkeys, ...keys], true);
+    return this.run(DEF_ZDIFFSTORE, ['ZDIFFSTORE', destination, numkeys, ...keys], true);
   }
   /** Increment the score of a member in a sorted set (ZINCRBY) */
   zincrby(key: RedisKey, increment: number | string, member: CommandArg) {
-    return this.run(sortedSets['ZINCRBY'], ['ZINCRBY', key, increment, member], false);
+    return this.run(DEF_ZINCRBY, ['ZINCRBY', key, increment, member], false);
   }
   /** Increment the score of a member in a sorted set (ZINCRBY) */
   zincrbyBuffer(key: RedisKey, increment: number | string, member: CommandArg) {
-    return this.run(sortedSets['ZINCRBY'], ['ZINCRBY', key, increment, member], true);
+    return this.run(DEF_ZINCRBY, ['ZINCRBY', key, increment, member], true);
   }
   /** Intersect multiple sorted sets (ZINTER) */
   zinter(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZINTER'], ['ZINTER', numkeys, ...args], false);
+    return this.run(DEF_ZINTER, ['ZINTER', numkeys, ...args], false);
   }
   /** Intersect multiple sorted sets (ZINTER) */
   zinterBuffer(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZINTER'], ['ZINTER', numkeys, ...args], true);
+    return this.run(DEF_ZINTER, ['ZINTER', numkeys, ...args], true);
   }
   /** Intersect multiple sorted sets and return the cardinality of the result (ZINTERCARD) */
   zintercard(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZINTERCARD'], ['ZINTERCARD', numkeys, ...args], false);
+    return this.run(DEF_ZINTERCARD, ['ZINTERCARD', numkeys, ...args], false);
   }
   /** Intersect multiple sorted sets and return the cardinality of the result (ZINTERCARD) */
   zintercardBuffer(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZINTERCARD'], ['ZINTERCARD', numkeys, ...args], true);
+    return this.run(DEF_ZINTERCARD, ['ZINTERCARD', numkeys, ...args], true);
   }
   /** Intersect multiple sorted sets and store the resulting sorted set in a new key (ZINTERSTORE) */
   zinterstore(destination: RedisKey, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZINTERSTORE'], ['ZINTERSTORE', destination, numkeys, ...args], false);
+    return this.run(DEF_ZINTERSTORE, ['ZINTERSTORE', destination, numkeys, ...args], false);
   }
   /** Intersect multiple sorted sets and store the resulting sorted set in a new key (ZINTERSTORE) */
   zinterstoreBuffer(destination: RedisKey, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZINTERSTORE'], ['ZINTERSTORE', destination, numkeys, ...args], true);
+    return this.run(DEF_ZINTERSTORE, ['ZINTERSTORE', destination, numkeys, ...args], true);
   }
   /** Count the number of members in a sorted set between a given lexicographical range (ZLEXCOUNT) */
   zlexcount(key: RedisKey, min: CommandArg, max: CommandArg) {
-    return this.run(sortedSets['ZLEXCOUNT'], ['ZLEXCOUNT', key, min, max], false);
+    return this.run(DEF_ZLEXCOUNT, ['ZLEXCOUNT', key, min, max], false);
   }
   /** Count the number of members in a sorted set between a given lexicographical range (ZLEXCOUNT) */
   zlexcountBuffer(key: RedisKey, min: CommandArg, max: CommandArg) {
-    return this.run(sortedSets['ZLEXCOUNT'], ['ZLEXCOUNT', key, min, max], true);
+    return this.run(DEF_ZLEXCOUNT, ['ZLEXCOUNT', key, min, max], true);
   }
   /** Remove and return members with scores in a sorted set (ZMPOP) */
   zmpop(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZMPOP'], ['ZMPOP', numkeys, ...args], false);
+    return this.run(DEF_ZMPOP, ['ZMPOP', numkeys, ...args], false);
   }
   /** Remove and return members with scores in a sorted set (ZMPOP) */
   zmpopBuffer(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZMPOP'], ['ZMPOP', numkeys, ...args], true);
+    return this.run(DEF_ZMPOP, ['ZMPOP', numkeys, ...args], true);
   }
   /** Get the score associated with the given members in a sorted set (ZMSCORE) */
   zmscore(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sortedSets['ZMSCORE'], ['ZMSCORE', key, ...members], false);
+    return this.run(DEF_ZMSCORE, ['ZMSCORE', key, ...members], false);
   }
   /** Get the score associated with the given members in a sorted set (ZMSCORE) */
   zmscoreBuffer(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sortedSets['ZMSCORE'], ['ZMSCORE', key, ...members], true);
+    return this.run(DEF_ZMSCORE, ['ZMSCORE', key, ...members], true);
   }
   /** Remove and return members with the highest scores in a sorted set (ZPOPMAX) */
   zpopmax(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZPOPMAX'], ['ZPOPMAX', key, ...args], false);
+    return this.run(DEF_ZPOPMAX, ['ZPOPMAX', key, ...args], false);
   }
   /** Remove and return members with the highest scores in a sorted set (ZPOPMAX) */
   zpopmaxBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZPOPMAX'], ['ZPOPMAX', key, ...args], true);
+    return this.run(DEF_ZPOPMAX, ['ZPOPMAX', key, ...args], true);
   }
   /** Remove and return members with the lowest scores in a sorted set (ZPOPMIN) */
   zpopmin(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZPOPMIN'], ['ZPOPMIN', key, ...args], false);
+    return this.run(DEF_ZPOPMIN, ['ZPOPMIN', key, ...args], false);
   }
   /** Remove and return members with the lowest scores in a sorted set (ZPOPMIN) */
   zpopminBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZPOPMIN'], ['ZPOPMIN', key, ...args], true);
+    return this.run(DEF_ZPOPMIN, ['ZPOPMIN', key, ...args], true);
   }
   /** Get one or multiple random elements from a sorted set (ZRANDMEMBER) */
   zrandmember(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANDMEMBER'], ['ZRANDMEMBER', key, ...args], false);
+    return this.run(DEF_ZRANDMEMBER, ['ZRANDMEMBER', key, ...args], false);
   }
   /** Get one or multiple random elements from a sorted set (ZRANDMEMBER) */
   zrandmemberBuffer(key: RedisKey, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANDMEMBER'], ['ZRANDMEMBER', key, ...args], true);
+    return this.run(DEF_ZRANDMEMBER, ['ZRANDMEMBER', key, ...args], true);
   }
   /** Return a range of members in a sorted set (ZRANGE) */
   zrange(key: RedisKey, start: CommandArg, stop: CommandArg, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANGE'], ['ZRANGE', key, start, stop, ...args], false);
+    return this.run(DEF_ZRANGE, ['ZRANGE', key, start, stop, ...args], false);
   }
   /** Return a range of members in a sorted set (ZRANGE) */
   zrangeBuffer(key: RedisKey, start: CommandArg, stop: CommandArg, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANGE'], ['ZRANGE', key, start, stop, ...args], true);
+    return this.run(DEF_ZRANGE, ['ZRANGE', key, start, stop, ...args], true);
   }
   /** Return a range of members in a sorted set, by lexicographical range (ZRANGEBYLEX) */
   zrangebylex(key: RedisKey, min: CommandArg, max: CommandArg, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANGEBYLEX'], ['ZRANGEBYLEX', key, min, max, ...args], false);
+    return this.run(DEF_ZRANGEBYLEX, ['ZRANGEBYLEX', key, min, max, ...args], false);
   }
   /** Return a range of members in a sorted set, by lexicographical range (ZRANGEBYLEX) */
   zrangebylexBuffer(key: RedisKey, min: CommandArg, max: CommandArg, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANGEBYLEX'], ['ZRANGEBYLEX', key, min, max, ...args], true);
+    return this.run(DEF_ZRANGEBYLEX, ['ZRANGEBYLEX', key, min, max, ...args], true);
   }
   /** Return a range of members in a sorted set, by score (ZRANGEBYSCORE) */
   zrangebyscore(key: RedisKey, min: number | string, max: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANGEBYSCORE'], ['ZRANGEBYSCORE', key, min, max, ...args], false);
+    return this.run(DEF_ZRANGEBYSCORE, ['ZRANGEBYSCORE', key, min, max, ...args], false);
   }
   /** Return a range of members in a sorted set, by score (ZRANGEBYSCORE) */
   zrangebyscoreBuffer(key: RedisKey, min: number | string, max: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANGEBYSCORE'], ['ZRANGEBYSCORE', key, min, max, ...args], true);
+    return this.run(DEF_ZRANGEBYSCORE, ['ZRANGEBYSCORE', key, min, max, ...args], true);
   }
   /** Store a range of members from sorted set into another key (ZRANGESTORE) */
   zrangestore(dst: RedisKey, src: RedisKey, min: CommandArg, max: CommandArg, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANGESTORE'], ['ZRANGESTORE', dst, src, min, max, ...args], false);
+    return this.run(DEF_ZRANGESTORE, ['ZRANGESTORE', dst, src, min, max, ...args], false);
   }
   /** Store a range of members from sorted set into another key (ZRANGESTORE) */
   zrangestoreBuffer(dst: RedisKey, src: RedisKey, min: CommandArg, max: CommandArg, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZRANGESTORE'], ['ZRANGESTORE', dst, src, min, max, ...args], true);
+    return this.run(DEF_ZRANGESTORE, ['ZRANGESTORE', dst, src, min, max, ...args], true);
   }
   /** Determine the index of a member in a sorted set (ZRANK) */
   zrank(key: RedisKey, member: CommandArg) {
-    return this.run(sortedSets['ZRANK'], ['ZRANK', key, member], false);
+    return this.run(DEF_ZRANK, ['ZRANK', key, member], false);
   }
   /** Determine the index of a member in a sorted set (ZRANK) */
   zrankBuffer(key: RedisKey, member: CommandArg) {
-    return this.run(sortedSets['ZRANK'], ['ZRANK', key, member], true);
+    return this.run(DEF_ZRANK, ['ZRANK', key, member], true);
   }
   /** Remove one or more members from a sorted set (ZREM) */
   zrem(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sortedSets['ZREM'], ['ZREM', key, ...members], false);
+    return this.run(DEF_ZREM, ['ZREM', key, ...members], false);
   }
   /** Remove one or more members from a sorted set (ZREM) */
   zremBuffer(key: RedisKey, ...members: CommandArg[]) {
-    return this.run(sortedSets['ZREM'], ['ZREM', key, ...members], true);
+    return this.run(DEF_ZREM, ['ZREM', key, ...members], true);
   }
   /** Remove all members in a sorted set between the given lexicographical range (ZREMRANGEBYLEX) */
   zremrangebylex(key: RedisKey, min: CommandArg, max: CommandArg) {
-    return this.run(sortedSets['ZREMRANGEBYLEX'], ['ZREMRANGEBYLEX', key, min, max], false);
+    return this.run(DEF_ZREMRANGEBYLEX, ['ZREMRANGEBYLEX', key, min, max], false);
   }
   /** Remove all members in a sorted set between the given lexicographical range (ZREMRANGEBYLEX) */
   zremrangebylexBuffer(key: RedisKey, min: CommandArg, max: CommandArg) {
-    return this.run(sortedSets['ZREMRANGEBYLEX'], ['ZREMRANGEBYLEX', key, min, max], true);
+    return this.run(DEF_ZREMRANGEBYLEX, ['ZREMRANGEBYLEX', key, min, max], true);
   }
   /** Remove all members in a sorted set within the given indexes (ZREMRANGEBYRANK) */
   zremrangebyrank(key: RedisKey, start: number | string, stop: number | string) {
-    return this.run(sortedSets['ZREMRANGEBYRANK'], ['ZREMRANGEBYRANK', key, start, stop], false);
+    return this.run(DEF_ZREMRANGEBYRANK, ['ZREMRANGEBYRANK', key, start, stop], false);
   }
   /** Remove all members in a sorted set within the given indexes (ZREMRANGEBYRANK) */
   zremrangebyrankBuffer(key: RedisKey, start: number | string, stop: number | string) {
-    return this.run(sortedSets['ZREMRANGEBYRANK'], ['ZREMRANGEBYRANK', key, start, stop], true);
+    return this.run(DEF_ZREMRANGEBYRANK, ['ZREMRANGEBYRANK', key, start, stop], true);
   }
   /** Remove all members in a sorted set within the given scores (ZREMRANGEBYSCORE) */
   zremrangebyscore(key: RedisKey, min: number | string, max: number | string) {
-    return this.run(sortedSets['ZREMRANGEBYSCORE'], ['ZREMRANGEBYSCORE', key, min, max], false);
+    return this.run(DEF_ZREMRANGEBYSCORE, ['ZREMRANGEBYSCORE', key, min, max], false);
   }
   /** Remove all members in a sorted set within the given scores (ZREMRANGEBYSCORE) */
   zremrangebyscoreBuffer(key: RedisKey, min: number | string, max: number | string) {
-    return this.run(sortedSets['ZREMRANGEBYSCORE'], ['ZREMRANGEBYSCORE', key, min, max], true);
+    return this.run(DEF_ZREMRANGEBYSCORE, ['ZREMRANGEBYSCORE', key, min, max], true);
   }
   /** Return a range of members in a sorted set, by index, with scores ordered from high to low (ZREVRANGE) */
   zrevrange(key: RedisKey, start: number | string, stop: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZREVRANGE'], ['ZREVRANGE', key, start, stop, ...args], false);
+    return this.run(DEF_ZREVRANGE, ['ZREVRANGE', key, start, stop, ...args], false);
   }
   /** Return a range of members in a sorted set, by index, with scores ordered from high to low (ZREVRANGE) */
   zrevrangeBuffer(key: RedisKey, start: number | string, stop: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZREVRANGE'], ['ZREVRANGE', key, start, stop, ...args], true);
+    return this.run(DEF_ZREVRANGE, ['ZREVRANGE', key, start, stop, ...args], true);
   }
   /** Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings. (ZREVRANGEBYLEX) */
   zrevrangebylex(key: RedisKey, max: CommandArg, min: CommandArg, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZREVRANGEBYLEX'], ['ZREVRANGEBYLEX', key, max, min, ...args], false);
+    return this.run(DEF_ZREVRANGEBYLEX, ['ZREVRANGEBYLEX', key, max, min, ...args], false);
   }
   /** Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings. (ZREVRANGEBYLEX) */
   zrevrangebylexBuffer(key: RedisKey, max: CommandArg, min: CommandArg, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZREVRANGEBYLEX'], ['ZREVRANGEBYLEX', key, max, min, ...args], true);
+    return this.run(DEF_ZREVRANGEBYLEX, ['ZREVRANGEBYLEX', key, max, min, ...args], true);
   }
   /** Return a range of members in a sorted set, by score, with scores ordered from high to low (ZREVRANGEBYSCORE) */
   zrevrangebyscore(key: RedisKey, max: number | string, min: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZREVRANGEBYSCORE'], ['ZREVRANGEBYSCORE', key, max, min, ...args], false);
+    return this.run(DEF_ZREVRANGEBYSCORE, ['ZREVRANGEBYSCORE', key, max, min, ...args], false);
   }
   /** Return a range of members in a sorted set, by score, with scores ordered from high to low (ZREVRANGEBYSCORE) */
   zrevrangebyscoreBuffer(key: RedisKey, max: number | string, min: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZREVRANGEBYSCORE'], ['ZREVRANGEBYSCORE', key, max, min, ...args], true);
+    return this.run(DEF_ZREVRANGEBYSCORE, ['ZREVRANGEBYSCORE', key, max, min, ...args], true);
   }
   /** Determine the index of a member in a sorted set, with scores ordered from high to low (ZREVRANK) */
   zrevrank(key: RedisKey, member: CommandArg) {
-    return this.run(sortedSets['ZREVRANK'], ['ZREVRANK', key, member], false);
+    return this.run(DEF_ZREVRANK, ['ZREVRANK', key, member], false);
   }
   /** Determine the index of a member in a sorted set, with scores ordered from high to low (ZREVRANK) */
   zrevrankBuffer(key: RedisKey, member: CommandArg) {
-    return this.run(sortedSets['ZREVRANK'], ['ZREVRANK', key, member], true);
+    return this.run(DEF_ZREVRANK, ['ZREVRANK', key, member], true);
   }
   /** Incrementally iterate sorted sets elements and associated scores (ZSCAN) */
   zscan(key: RedisKey, cursor: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZSCAN'], ['ZSCAN', key, cursor, ...args], false);
+    return this.run(DEF_ZSCAN, ['ZSCAN', key, cursor, ...args], false);
   }
   /** Incrementally iterate sorted sets elements and associated scores (ZSCAN) */
   zscanBuffer(key: RedisKey, cursor: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZSCAN'], ['ZSCAN', key, cursor, ...args], true);
+    return this.run(DEF_ZSCAN, ['ZSCAN', key, cursor, ...args], true);
   }
   /** Get the score associated with the given member in a sorted set (ZSCORE) */
   zscore(key: RedisKey, member: CommandArg) {
-    return this.run(sortedSets['ZSCORE'], ['ZSCORE', key, member], false);
+    return this.run(DEF_ZSCORE, ['ZSCORE', key, member], false);
   }
   /** Get the score associated with the given member in a sorted set (ZSCORE) */
   zscoreBuffer(key: RedisKey, member: CommandArg) {
-    return this.run(sortedSets['ZSCORE'], ['ZSCORE', key, member], true);
+    return this.run(DEF_ZSCORE, ['ZSCORE', key, member], true);
   }
   /** Add multiple sorted sets (ZUNION) */
   zunion(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZUNION'], ['ZUNION', numkeys, ...args], false);
+    return this.run(DEF_ZUNION, ['ZUNION', numkeys, ...args], false);
   }
   /** Add multiple sorted sets (ZUNION) */
   zunionBuffer(numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZUNION'], ['ZUNION', numkeys, ...args], true);
+    return this.run(DEF_ZUNION, ['ZUNION', numkeys, ...args], true);
   }
   /** Add multiple sorted sets and store the resulting sorted set in a new key (ZUNIONSTORE) */
   zunionstore(destination: RedisKey, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZUNIONSTORE'], ['ZUNIONSTORE', destination, numkeys, ...args], false);
+    return this.run(DEF_ZUNIONSTORE, ['ZUNIONSTORE', destination, numkeys, ...args], false);
   }
   /** Add multiple sorted sets and store the resulting sorted set in a new key (ZUNIONSTORE) */
   zunionstoreBuffer(destination: RedisKey, numkeys: number | string, ...args: CommandArg[]) {
-    return this.run(sortedSets['ZUNIONSTORE'], ['ZUNIONSTORE', destination, numkeys, ...args], true);
+    return this.run(DEF_ZUNIONSTORE, ['ZUNIONSTORE', destination, numkeys, ...args], true);
   }
 }
