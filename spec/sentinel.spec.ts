@@ -310,17 +310,34 @@ async function failOverUnderLoad(
   await subscribedToEverySentinel();
   // Leaves a pooled connection idle on the old master: it must not be lent again after the failover.
   expect(await client.isolated((connection) => connection.ping())).toBe('PONG');
+  const heard: string[] = [];
+  await client.subscribe(`${prefix}:news`, (message) => heard.push(message));
   const load = writeLoad(client, prefix);
-  await until(async () => load.acked.length >= 500, 'writes before the failover');
-  await failOver(oldMaster);
-  await until(async () => (await topology.currentMaster()) === newMaster, 'the failover', 20_000);
-  const ackedAtSwitch = load.acked.length;
-  await until(async () => load.acked.length >= ackedAtSwitch + 500, 'writes after the failover');
-  await load.stop();
+  let ackedAtSwitch: number;
+  try {
+    await until(async () => load.acked.length >= 500, 'writes before the failover');
+    await failOver(oldMaster);
+    await until(async () => (await topology.currentMaster()) === newMaster, 'the failover', 20_000);
+    ackedAtSwitch = load.acked.length;
+    // The subscriber moved too: the new master's messages reach it before the old master rejoins.
+    let published = 0;
+    await until(
+      async () => {
+        await newMaster.command('PUBLISH', `${prefix}:news`, `after-${++published}`);
+        return heard.some((message) => message.startsWith('after-'));
+      },
+      'a message published on the new master',
+      5_000,
+    );
+    await until(async () => load.acked.length >= ackedAtSwitch + 500, 'writes after the failover');
+  } finally {
+    // Even when a step above failed: no writer may outlive the test, and the old master must wake.
+    await load.stop();
+    recover(oldMaster);
+  }
   const isolatedKey = `${prefix}:isolated`;
   expect(await client.isolated((connection) => connection.set(isolatedKey, isolatedKey))).toBe('OK');
   load.acked.push(isolatedKey);
-  recover(oldMaster);
 
   if (process.env['SENTINEL_REPORT'] !== undefined) {
     const kinds = new Map<string, number>();
