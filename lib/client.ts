@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { CommandApi, flagsOf } from './commands/api';
 import { blockingTime } from './commands/blocking';
+import { StateChange, stateChangeRefusal } from './commands/connection-state';
 import type { Transform } from './commands/reply';
 import { Connection, type ConnectionStats, type ReconnectingInfo } from './connection/connection';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './connection/options';
@@ -192,6 +193,10 @@ export class Client extends CommandApi<'promise'> {
    * per command: what layers above the Client (clusters) use instead of `multi()`. Rejects as `exec()` does.
    */
   sendTransaction(commands: readonly BatchCommand[]): Promise<RespValue[]> {
+    for (const { args } of commands) {
+      const refusal = stateChangeRefusal(args, StateChange.None);
+      if (refusal !== undefined) return Promise.reject(refusal);
+    }
     return execTransaction(this.connection, commands);
   }
 
@@ -375,6 +380,10 @@ export class Client extends CommandApi<'promise'> {
     args: readonly CommandArg[],
     flags: CommandFlags = flagsOf(String(args[0])),
   ): Promise<RespValue> {
+    // Ready-made arguments skipped the command methods' checks: a MULTI or SELECT here would change
+    // the connection every caller shares.
+    const refusal = stateChangeRefusal(args, StateChange.None);
+    if (refusal !== undefined) return Promise.reject(refusal);
     if ((flags & CommandFlags.Blocking) !== 0) return this.sendBlockable(args, flags);
     if (this.cache !== null && (flags & CommandFlags.Cacheable) !== 0)
       return this.cache.read(args, flags, null, this.connection) as Promise<RespValue>;

@@ -95,6 +95,13 @@ describe('typed commands against redis-server', () => {
     await expect(client.call('CLIENT', Buffer.from('tracking'), 'ON')).rejects.toThrow(/CLIENT TRACKING/);
     await expect(client.callBuffer('MuLtI')).rejects.toThrow(/use multi\(\)/);
     await expect(client.call('QUIT')).rejects.toThrow(/use the client's quit\(\)/);
+    // Ready-made arguments are checked too: layers above the Client send through these.
+    await expect(client.sendCommand(['MULTI'])).rejects.toThrow(/use multi\(\)/);
+    await expect(client.sendCommand([Buffer.from('select'), 5])).rejects.toThrow(/use the db option/);
+    await expect(client.sendTransaction([{ args: ['SELECT', 5], flags: 0 }])).rejects.toThrow(
+      /use the db option/,
+    );
+    expect(await client.sendTransaction([{ args: ['ECHO', 'tx-ok'], flags: 0 }])).toEqual(['tx-ok']);
     expect(await client.call('CLIENT', 'GETNAME')).toBeNull();
   });
 

@@ -79,3 +79,17 @@ test('a protocol error in the reply to a heartbeat PING is reported as itself', 
   expect(errors.some((error) => /heartbeat/.test(error.message))).toBe(false);
   await eventually(() => connection.status === 'ready', 'a new socket');
 });
+
+test('a heartbeat PING is due within commandTimeout, so it never holds back the deadlines behind it', async () => {
+  const { connection, reconnecting } = open({
+    heartbeatInterval: 50,
+    commandTimeout: 20,
+    reconnect: { minDelay: 5, maxDelay: 10 },
+  });
+  await connection.connect();
+  onNextPing(() => new Promise<undefined>(() => undefined));
+  await eventually(() => reconnecting.length > 0, 'the missed heartbeat');
+  // The watchdog checks in-flight deadlines in order: a PING due after a whole interval would have
+  // kept a command written behind it from timing out at its own deadline.
+  expect(reconnecting[0]?.error.message).toMatch(/got no reply within 20 ms/);
+});

@@ -159,7 +159,7 @@ export class Connection implements ReplySink {
       this.address,
     );
     this.handshake = new Handshake(options, handshakeHost);
-    this.heartbeat = new Heartbeat(heartbeatHost, options.heartbeatInterval);
+    this.heartbeat = new Heartbeat(heartbeatHost, options.heartbeatInterval, options.commandTimeout);
   }
 
   get status(): ConnectionState {
