@@ -183,8 +183,8 @@ describe('Cluster routing without servers', () => {
       ['ZUNIONSTORE', 'd', 2, 'a', 'b'],
       /cannot tell which keys ZUNIONSTORE uses/,
     ],
-    ['pub/sub', ['PUBLISH', 'chan', 'msg'], /PUBLISH is pub\/sub/],
-    ['sharded pub/sub', ['SPUBLISH', 'chan', 'msg'], /SPUBLISH is pub\/sub/],
+    ['subscriber mode', ['SUBSCRIBE', 'chan'], /SUBSCRIBE changes the state of the connection/],
+    ['sharded subscriber mode', ['SSUBSCRIBE', 'chan'], /SSUBSCRIBE changes the state of the connection/],
     [
       'a connection command with keys',
       ['WATCH', 'k'],

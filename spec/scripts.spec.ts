@@ -266,6 +266,8 @@ describe('EVAL and FCALL methods', () => {
       expect(await watcher.functionKill()).toBe('OK');
     } finally {
       await watcher.functionKill().catch(() => undefined);
+      // Until the killed function has returned, the server answers everything else with BUSY.
+      await spinning;
       await watcher.configSet('busy-reply-threshold', '5000');
     }
     const outcome = await spinning;

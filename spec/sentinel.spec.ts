@@ -177,7 +177,8 @@ test('quit() and disconnect() leave no socket or timer behind, sentinel subscrib
     expect(await client.isolated((connection) => connection.ping())).toBe('PONG');
     if (end === 'quit') await client.quit();
     else client.disconnect();
-    await until(async () => countResources() === baseline, `no resources left after ${end}()`);
+    // At most the baseline: earlier tests' resources may still be closing when it was taken.
+    await until(async () => countResources() <= baseline, `no resources left after ${end}()`);
   }
 });
 
