@@ -180,8 +180,8 @@ describe('Cluster routing without servers', () => {
     ['a bad numkeys', ['EVAL', 'return 1', 5, 'k'], /numkeys must be an integer/],
     [
       'keys that move with the arguments',
-      ['ZUNIONSTORE', 'd', 2, 'a', 'b'],
-      /cannot tell which keys ZUNIONSTORE uses/,
+      ['MIGRATE', 'h', 1, 'k', 0, 100],
+      /cannot tell which keys MIGRATE uses/,
     ],
     ['subscriber mode', ['SUBSCRIBE', 'chan'], /SUBSCRIBE changes the state of the connection/],
     ['sharded subscriber mode', ['SSUBSCRIBE', 'chan'], /SSUBSCRIBE changes the state of the connection/],

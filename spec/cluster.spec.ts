@@ -150,6 +150,38 @@ describe('multi-key commands', () => {
   });
 });
 
+describe('commands whose keys move with their arguments', () => {
+  it('routes numkeys forms, SORT … STORE and XREAD by the keys found in their arguments', async () => {
+    const cluster = makeCluster({ writeAck: 'all' });
+    const shard = cluster.shardOf('{mv}');
+    await cluster.zadd('{mv}a', 1, 'x', 2, 'y');
+    await cluster.zadd('{mv}b', 3, 'y', 4, 'z');
+    expect(await cluster.zunionstore('{mv}dest', 2, '{mv}a', '{mv}b')).toBe(3);
+    await cluster.rpush('{mv}list', '3', '1', '2');
+    expect(await cluster.sort('{mv}list', 'STORE', '{mv}sorted')).toBe(3);
+    expect(await cluster.lmpop(1, '{mv}sorted', 'LEFT')).toEqual({ key: '{mv}sorted', elements: ['1'] });
+    await cluster.xadd('{mv}stream', '1-1', 'f', 'v');
+    const read = await cluster.xread('STREAMS', '{mv}stream', '0');
+    expect(read?.[0]?.entries.map((entry) => entry.id)).toEqual(['1-1']);
+    // Written on every replica of the key's shard, and on no other server.
+    for (let replica = 0; replica < REPLICAS; replica++) {
+      for (let other = 0; other < SHARDS; other++) {
+        const here = other === shard;
+        expect(await servers[replica][other].command('ZCARD', '{mv}dest')).toBe(here ? 3 : 0);
+        expect(await servers[replica][other].command('LRANGE', '{mv}sorted', 0, -1)).toEqual(
+          here ? ['2', '3'] : [],
+        );
+      }
+    }
+  });
+
+  it('refuses them across shards like any multi-key command', async () => {
+    const cluster = makeCluster();
+    expect(cluster.shardOf('a')).not.toBe(cluster.shardOf('b'));
+    await expect(cluster.zunion(2, 'a', 'b')).rejects.toThrow(/belong to different shards/);
+  });
+});
+
 describe('commands', () => {
   it('routes reads and writes of every kind through the command table', async () => {
     const cluster = makeCluster();

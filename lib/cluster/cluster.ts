@@ -17,7 +17,8 @@ import { evalWrites } from '../client/script';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
 import type { ScoredMember, Transform } from '../commands/reply';
 import { blockingTime } from '../commands/blocking';
-import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
+import { commandInfo, resolveCommand, type CommandInfo } from '../commands/command-table';
+import { routableKeyPositions } from '../commands/movable-keys';
 import { CommandFlags } from '../connection/pending-command';
 import {
   ConnectionClosedError,
@@ -485,7 +486,7 @@ export class Cluster extends CommandApi<'promise'> {
     }
     const command = resolveCommand(args) ?? info;
     const script = SCRIPT_COMMANDS.has(upper);
-    const positions = script ? scriptKeyPositions(name, args) : keyPositions(args);
+    const positions = script ? scriptKeyPositions(name, args) : routableKeyPositions(args);
     if (positions === undefined) {
       throw new InvalidArgumentError(
         `cannot tell which keys ${name} uses (wrong argument count, or keys that move with its arguments); ` +
@@ -571,7 +572,7 @@ export class Cluster extends CommandApi<'promise'> {
       const name = String(args[0]);
       const positions = SCRIPT_COMMANDS.has(name.toUpperCase())
         ? scriptKeyPositions(name, args)
-        : keyPositions(args);
+        : routableKeyPositions(args);
       if (positions === undefined) {
         throw new InvalidArgumentError(
           `cannot tell which keys ${name} uses (wrong argument count, or keys that move with its arguments), ` +
