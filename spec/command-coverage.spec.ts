@@ -7,12 +7,14 @@ import { InvalidArgumentError } from '../lib/errors';
 import { IsolatedConnection } from '../lib/client/isolated-connection';
 import { Transaction } from '../lib/client/transaction';
 import { Pipeline } from '../lib/pipeline';
+import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
 
 /** Every surface that carries the command methods, by the prototype its instances use. */
 const SURFACES: [string, object][] = [
   ['Client', Client.prototype],
   ['Pipeline', Pipeline.prototype],
   ['Cluster', Cluster.prototype],
+  ['RedisCluster', RedisCluster.prototype],
   ['Transaction', Transaction.prototype],
   ['IsolatedConnection', IsolatedConnection.prototype],
 ];
@@ -40,14 +42,16 @@ describe('every command in the table is a method', () => {
     '%s has the SUBSCRIBE family and MONITOR: a listener form on Client, refusing twins elsewhere',
     (surface, prototype) => {
       const names =
-        surface === 'Client' || surface === 'Cluster'
+        surface === 'Client' || surface === 'Cluster' || surface === 'RedisCluster'
           ? [...REPLY_MODE_METHODS]
           : [...REPLY_MODE_METHODS].flatMap((method) => [method, `${method}Buffer`]);
       const missing = names.filter(
         (name) => typeof (prototype as Record<string, unknown>)[name] !== 'function',
       );
       expect(missing).toEqual([]);
-      expect(names.length).toBe(surface === 'Client' || surface === 'Cluster' ? 7 : 14);
+      expect(names.length).toBe(
+        surface === 'Client' || surface === 'Cluster' || surface === 'RedisCluster' ? 7 : 14,
+      );
     },
   );
 

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { Client } from '../client';
+import type { MonitorListener } from '../client/monitor';
+import type { MessageListener, PatternListener, SubscribeOptions, Subscription } from '../client/subscriber';
 import type { BatchCommand } from '../client/batch';
 import {
   BYTES,
@@ -30,6 +32,7 @@ import { gatherParts, SPLITTABLE, splitByShard } from '../cluster/multi-key';
 import { asError } from '../cluster/outcome-kind';
 import { Pipeline } from '../pipeline';
 import type { CommandArg, RespValue } from '../resp/types';
+import { ClusterSubscriptions } from './cluster-subscriptions';
 import { ClusterNode, type RedisClusterNodeHealth, type RedisClusterNodeInfo } from './node';
 import {
   resolveRedisClusterOptions,
@@ -88,6 +91,10 @@ export class RedisCluster extends CommandApi<'promise'> {
   private connecting: Promise<void> | null = null;
   private closed = false;
   private quitting: Promise<void> | null = null;
+  private readonly subscriptions = new ClusterSubscriptions({
+    slotMaster: (slot) => this.owners[slot]?.master,
+    liveMasters: () => this.masters().filter((node) => !node.down),
+  });
 
   /** Validates options and opens no socket; throws InvalidArgumentError. */
   constructor(options: RedisClusterOptions) {
@@ -225,6 +232,76 @@ export class RedisCluster extends CommandApi<'promise'> {
     options?: ElementScanOptions,
   ): AsyncGenerator<ScoredMember<Buffer>, void, undefined> {
     return scanConnection(this.masterOf(key), sortedSetScan(BYTES, key, options));
+  }
+
+  /**
+   * Listens to channels on one live master (Redis propagates PUBLISH to every node), moving to another
+   * master when that one is lost; never on two at once, so a message is delivered at most once. What is
+   * published while a listener moves is lost. Resolves once the server confirmed each channel.
+   */
+  subscribe(channels: string | readonly string[], listener: MessageListener<string>): Promise<Subscription>;
+  subscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  subscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<string> | MessageListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriptions.subscribe('channel', channels, listener, options);
+  }
+
+  /** Like subscribe, for glob-style patterns, on the same node as the channels. */
+  psubscribe(patterns: string | readonly string[], listener: PatternListener<string>): Promise<Subscription>;
+  psubscribe(
+    patterns: string | readonly string[],
+    listener: PatternListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  psubscribe(
+    patterns: string | readonly string[],
+    listener: PatternListener<string> | PatternListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriptions.subscribe('pattern', patterns, listener, options);
+  }
+
+  /** Shard channels (Redis 7): each on the master of its slot, following the slot when it moves. */
+  ssubscribe(channels: string | readonly string[], listener: MessageListener<string>): Promise<Subscription>;
+  ssubscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<Buffer>,
+    options: SubscribeOptions & { buffers: true },
+  ): Promise<Subscription>;
+  ssubscribe(
+    channels: string | readonly string[],
+    listener: MessageListener<string> | MessageListener<Buffer>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription> {
+    return this.subscriptions.subscribe('shard', channels, listener, options);
+  }
+
+  /** Removes every listener of these channels (of all channels when none is named). */
+  unsubscribe(...channels: string[]): Promise<void> {
+    return this.subscriptions.unsubscribe('channel', channels);
+  }
+
+  punsubscribe(...patterns: string[]): Promise<void> {
+    return this.subscriptions.unsubscribe('pattern', patterns);
+  }
+
+  sunsubscribe(...channels: string[]): Promise<void> {
+    return this.subscriptions.unsubscribe('shard', channels);
+  }
+
+  /** MONITOR watches one server: use node(url).monitor(listener). */
+  monitor(listener: MonitorListener): Promise<never> {
+    void listener;
+    return Promise.reject(
+      new InvalidArgumentError('MONITOR watches one server: use node(url).monitor(listener)'),
+    );
   }
 
   /** Stops taking commands, lets every accepted one finish, then closes every node. */
@@ -466,6 +543,10 @@ export class RedisCluster extends CommandApi<'promise'> {
       );
     }
     const upper = info.name;
+    // PUBLISH reaches every node through the cluster bus; SPUBLISH must reach its slot's master.
+    if ((upper === 'PUBLISH' || upper === 'SPUBLISH') && args.length === 3) {
+      return this.sendToSlot(slotOf(args[1]), false, args, flags);
+    }
     if (info.pubsub)
       throw new InvalidArgumentError(`${upper} is pub/sub, which lives on one connection: use node(url)`);
     const command = resolveCommand(args) ?? info;
@@ -547,6 +628,7 @@ export class RedisCluster extends CommandApi<'promise'> {
   private onNodeLost(node: ClusterNode): void {
     // A node dropped from the map ends when it is quit: that is no news.
     if (this.closed || this.byAddress.get(node.key) !== node) return;
+    this.subscriptions.rebalance();
     this.scheduleRefresh();
   }
 
@@ -664,6 +746,7 @@ export class RedisCluster extends CommandApi<'promise'> {
     if (signature !== this.signature) {
       this.signature = signature;
       this.emit('topology', this.nodes());
+      this.subscriptions.rebalance();
     }
   }
 
@@ -694,6 +777,7 @@ export class RedisCluster extends CommandApi<'promise'> {
 
   private close(): void {
     this.closed = true;
+    this.subscriptions.close();
     if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
     if (this.lostNodeTimer !== null) clearTimeout(this.lostNodeTimer);
     this.refreshTimer = null;
