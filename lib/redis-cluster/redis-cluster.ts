@@ -25,6 +25,7 @@ import {
   ConnectionClosedError,
   ConnectionError,
   InvalidArgumentError,
+  ProtocolError,
   ReplyError,
   TimeoutError,
 } from '../errors';
@@ -611,6 +612,9 @@ export class RedisCluster extends CommandApi<'promise'> {
       node = new ClusterNode(address, this.options.tls, this.options.client, (lost) => this.onNodeLost(lost));
       this.byAddress.set(key, node);
       node.client.on('error', (error) => {
+        // A subscriber told of a moved shard channel's slot (an unsolicited SUNSUBSCRIBE) ends in an
+        // error on that node: the map is reloaded, and the subscription follows the slot's new master.
+        if (error instanceof ProtocolError) this.scheduleRefresh();
         if (this.events.listenerCount('error') > 0) this.emit('error', error);
       });
       if (this.connecting !== null) void node.client.connect().catch(() => undefined);
