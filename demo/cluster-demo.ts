@@ -5,6 +5,7 @@
 import { Cluster, InvalidArgumentError } from '../lib';
 import { Cleanup, withTimeout } from './cleanup';
 import { ClusterWatch, DEMO_CLUSTER_OPTIONS } from './cluster-watch';
+import { runRedisClusterDemo } from './redis-cluster-demo';
 import { parseOptions, UsageError, USAGE, type DemoOptions } from './options';
 import { ServersSpecError } from './servers-spec';
 import { showBalance } from './steps/balance';
@@ -48,7 +49,9 @@ async function main(): Promise<number> {
   );
   const startedAt = performance.now();
   try {
-    const goodbye = await runDemo(terminal, options, cleanup);
+    const goodbye = options.redisCluster
+      ? await runRedisClusterDemo(terminal, options, cleanup)
+      : await runDemo(terminal, options, cleanup);
     const problems = await cleanup.run();
     terminal.line();
     terminal.ok(`Done in ${formatMs(performance.now() - startedAt)}. ${goodbye}`);

@@ -9,6 +9,10 @@ export interface DemoOptions {
   servers: { replicas: string[][]; source: string } | undefined;
   /** Start EmbeddedServers even when redis-server is on PATH. */
   embedded: boolean;
+  /** Run the Redis Cluster demo (RedisCluster over a real cluster) instead of the Cluster one. */
+  redisCluster: boolean;
+  /** With --redis-cluster: nodes of an existing Redis Cluster to use instead of starting 6 nodes. */
+  seeds: string[] | undefined;
   help: boolean;
 }
 
@@ -30,6 +34,11 @@ Options:
                     The demo writes keys demo:* there, pauses one server with CLIENT PAUSE, and
                     removes its keys at the end.
   --embedded        use in-process EmbeddedServers even if redis-server is installed
+  --redis-cluster   instead: start a 6-node Redis Cluster (3 masters, 3 replicas; needs redis-server
+                    and redis-cli) and show RedisCluster's routing, a reshard and a failover under load
+  --seeds URLS      with --redis-cluster: use this running cluster instead, given by some of its nodes
+                    separated by ",", e.g. redis://node-1:6379,redis://node-2:6379 (routing and a
+                    manual failover; the reshard also when redis-cli is installed)
   -h, --help        show this help
 
 Environment:
@@ -47,6 +56,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): D
     ops: DEFAULT_OPS,
     servers: undefined,
     embedded: false,
+    redisCluster: false,
+    seeds: undefined,
     help: false,
   };
   let serversArg: string | undefined;
@@ -72,6 +83,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): D
       case '--embedded':
         options.embedded = true;
         break;
+      case '--redis-cluster':
+        options.redisCluster = true;
+        break;
+      case '--seeds':
+        options.seeds = parseSeeds(value());
+        break;
       case '-h':
       case '--help':
         options.help = true;
@@ -83,13 +100,42 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): D
   const fromEnv = env[SERVERS_ENV];
   if (serversArg !== undefined) {
     options.servers = { replicas: parseServersSpec(serversArg, '--servers'), source: '--servers' };
-  } else if (fromEnv !== undefined && fromEnv.trim() !== '') {
+  } else if (!options.redisCluster && fromEnv !== undefined && fromEnv.trim() !== '') {
+    // The variable describes the other demo's servers: --redis-cluster leaves it alone.
     options.servers = { replicas: parseServersSpec(fromEnv, SERVERS_ENV), source: SERVERS_ENV };
   }
   if (options.servers !== undefined && options.embedded) {
     throw new UsageError(`--embedded and ${options.servers.source} exclude each other: pick one topology`);
   }
+  if (options.seeds !== undefined && !options.redisCluster) {
+    throw new UsageError('--seeds goes with --redis-cluster');
+  }
+  if (options.redisCluster && (options.servers !== undefined || options.embedded)) {
+    const other = options.embedded ? '--embedded' : options.servers?.source;
+    throw new UsageError(`--redis-cluster and ${other} exclude each other: pick one topology`);
+  }
   return options;
+}
+
+/** Seeds: redis:// URLs separated by ","; blanks around entries are ignored. */
+function parseSeeds(text: string): string[] {
+  const seeds = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (seeds.length === 0) throw new UsageError('--seeds needs at least one redis:// URL');
+  for (const seed of seeds) {
+    let url: URL;
+    try {
+      url = new URL(seed);
+    } catch {
+      throw new UsageError(`--seeds: "${seed}" is not a URL (expected redis://host:port)`);
+    }
+    if (url.protocol !== 'redis:' || url.hostname === '' || url.port === '') {
+      throw new UsageError(`--seeds: "${seed}" is not redis://host:port`);
+    }
+  }
+  return seeds;
 }
 
 function splitFlag(arg: string): [string, string | undefined] {

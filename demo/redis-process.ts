@@ -60,14 +60,18 @@ export class RedisServerProcess {
   }
 
   /** Starts one server; its stop() is registered with `cleanup`. */
-  static async start(binary: string, cleanup: Cleanup): Promise<RedisServerProcess> {
+  static async start(
+    binary: string,
+    cleanup: Cleanup,
+    extraArgs: readonly string[] = [],
+  ): Promise<RedisServerProcess> {
     for (let attempt = 1; ; attempt++) {
       const port = await freeLoopbackPort();
       const dataDir = await mkdtemp(join(tmpdir(), 'respline-demo-'));
       // prettier-ignore
       const child = spawn(binary, [
         '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-        '--dir', dataDir, '--daemonize', 'no', '--logfile', '',
+        '--dir', dataDir, '--daemonize', 'no', '--logfile', '', ...extraArgs,
       ], { stdio: ['ignore', 'pipe', 'pipe'] });
       const server = new RedisServerProcess(port, child, dataDir, cleanup);
       if (child.pid !== undefined) cleanup.trackPid(child.pid);
@@ -101,6 +105,16 @@ export class RedisServerProcess {
   resume(): void {
     this.child.kill('SIGCONT');
     this.paused = false;
+  }
+
+  /** SIGKILL at once, like a machine that dies: no goodbye to the cluster. Resolves once it is gone. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** SIGTERM (after SIGCONT if paused), SIGKILL if it lingers; removes its directory. Safe to call twice. */

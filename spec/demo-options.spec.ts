@@ -99,6 +99,8 @@ describe('the demo command line', () => {
       ops: DEFAULT_OPS,
       servers: undefined,
       embedded: false,
+      redisCluster: false,
+      seeds: undefined,
       help: false,
     });
   });
@@ -109,8 +111,43 @@ describe('the demo command line', () => {
       ops: 2000,
       servers: undefined,
       embedded: true,
+      redisCluster: false,
+      seeds: undefined,
       help: true,
     });
+  });
+
+  it('reads --redis-cluster and its --seeds, trimmed, with "=" or a separate value', () => {
+    expect(parseOptions(['--redis-cluster'], {})).toMatchObject({ redisCluster: true, seeds: undefined });
+    expect(
+      parseOptions(['--redis-cluster', '--seeds', ' redis://node-1:6379 ,redis://node-2:7000,'], {}).seeds,
+    ).toEqual(['redis://node-1:6379', 'redis://node-2:7000']);
+    expect(parseOptions(['--seeds=redis://a:1', '--redis-cluster'], {}).seeds).toEqual(['redis://a:1']);
+    // RESPLINE_DEMO_SERVERS describes the other demo's servers: --redis-cluster does not read it.
+    expect(parseOptions(['--redis-cluster'], { [SERVERS_ENV]: 'redis://e:1;redis://f:1' }).servers).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses bad --redis-cluster and --seeds combinations with a message that says why', () => {
+    expect(usageError(['--seeds', 'redis://a:1'])).toBe('--seeds goes with --redis-cluster');
+    expect(usageError(['--redis-cluster', '--seeds'])).toBe('--seeds needs a value');
+    expect(usageError(['--redis-cluster', '--seeds', ' , '])).toBe('--seeds needs at least one redis:// URL');
+    expect(usageError(['--redis-cluster', '--seeds', 'node-1:6379'])).toBe(
+      '--seeds: "node-1:6379" is not redis://host:port',
+    );
+    expect(usageError(['--redis-cluster', '--seeds', 'redis://a'])).toBe(
+      '--seeds: "redis://a" is not redis://host:port',
+    );
+    expect(usageError(['--redis-cluster', '--seeds', 'not a url'])).toBe(
+      '--seeds: "not a url" is not a URL (expected redis://host:port)',
+    );
+    expect(usageError(['--redis-cluster', '--embedded'])).toBe(
+      '--redis-cluster and --embedded exclude each other: pick one topology',
+    );
+    expect(usageError(['--redis-cluster', '--servers', 'redis://a:1;redis://b:1'])).toBe(
+      '--redis-cluster and --servers exclude each other: pick one topology',
+    );
   });
 
   it('takes the servers from --servers, else from RESPLINE_DEMO_SERVERS', () => {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
+import { findRedisCli } from '../demo/redis-cluster-launcher';
 import { findRedisServer } from '../demo/redis-process';
 import { freeLoopbackPort } from '../lib/testing/loopback';
 
@@ -23,6 +24,8 @@ interface DemoRun {
 
 interface RunOptions {
   env?: NodeJS.ProcessEnv;
+  /** The child is killed (SIGKILL) after this long; RUN_LIMIT_MS unless set. */
+  limitMs?: number;
   /** Called with the output so far on every chunk; may signal the child. */
   onOutput?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void;
 }
@@ -41,7 +44,7 @@ function runDemo(args: string[], options: RunOptions = {}): Promise<DemoRun> {
   );
   let stdout = '';
   let stderr = '';
-  const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? RUN_LIMIT_MS);
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     options.onOutput?.(stdout, (signal) => child.kill(signal));
@@ -175,4 +178,27 @@ describe('npm run demo', () => {
     expect(ports).toHaveLength(9);
     await expectAllClosed(ports);
   });
+
+  const withRedisCluster = findRedisServer() !== undefined && findRedisCli() !== undefined ? it : it.skip;
+  withRedisCluster(
+    '--redis-cluster: routes, reshards and fails over under load with no untyped error, and stops its 6 nodes',
+    async () => {
+      const run = await runDemo(['--redis-cluster', '--keys', '500'], { limitMs: 50_000 });
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const steps = [...run.stdout.matchAll(/^Step (\d) of 3: /gm)].map((match) => Number(match[1]));
+      expect(steps).toEqual([1, 2, 3]);
+      expect(run.stdout).toContain('✓ Each master holds exactly the keys of its slots (DBSIZE agrees).');
+      expect(run.stdout).toMatch(/✓ [\d,]+ SETs in [\d.]+ m?s while 500 slots moved: 0 errors, and 1,000 of/);
+      expect(run.stdout).toMatch(/✓ 127\.0\.0\.1:\d+ is now a master \(127\.0\.0\.1:\d+ master, 5,461 slots/);
+      expect(run.stdout).toMatch(/every one with a typed error/);
+      expect(run.stdout).not.toContain('untyped errors');
+      expect(run.stdout).toContain('Stopped the 6 redis-server processes it started.');
+      const listed = /Started 6 redis-server processes \(ports ([\d, ]+)\)/.exec(run.stdout);
+      const ports = (listed?.[1] ?? '').split(', ').map(Number);
+      expect(ports).toHaveLength(6);
+      expect(ports).not.toContain(6379);
+      await expectAllClosed(ports);
+    },
+    60_000,
+  );
 });
