@@ -5,7 +5,7 @@
  */
 import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
 import { slotOf } from '../lib/redis-cluster/slot';
-import { InvalidArgumentError } from '../lib/errors';
+import { ConnectionClosedError, ConnectionError, InvalidArgumentError } from '../lib/errors';
 import { startRedisCluster, type RedisClusterHarness } from './support/redis-cluster-harness';
 import { stopAll, type RedisProcess } from './support/redis-harness';
 import { sleep } from './support/wait';
@@ -153,6 +153,10 @@ describe('RedisCluster pub/sub', () => {
     await expect(rc.subscribe([], () => undefined)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(rc.ssubscribe('x', 'nope' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(rc.monitor(() => undefined)).rejects.toBeInstanceOf(InvalidArgumentError);
+    // Before connect() no master is known: a typed error, and nothing is left subscribed or scheduled.
+    await expect(rc.ssubscribe('early', () => undefined)).rejects.toBeInstanceOf(ConnectionError);
+    await rc.quit();
+    await expect(rc.subscribe('late', () => undefined)).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 
   it('ssubscribe follows its slot when it is moved by hand (CLUSTER SETSLOT … NODE)', async () => {

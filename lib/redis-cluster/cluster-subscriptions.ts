@@ -5,7 +5,7 @@ import type {
   Subscription,
   SubscriptionKind,
 } from '../client/subscriber';
-import { ConnectionClosedError, InvalidArgumentError } from '../errors';
+import { ConnectionClosedError, ConnectionError, InvalidArgumentError } from '../errors';
 import type { ClusterNode } from './node';
 import { slotOf } from './slot';
 
@@ -136,8 +136,9 @@ export class ClusterSubscriptions {
     if (target === null) {
       this.retrySoon();
       return Promise.reject(
-        new InvalidArgumentError(
+        new ConnectionError(
           `no live master serves ${placement.kind === 'shard' ? `slot ${slotOf(placement.channel)}` : 'pub/sub'} yet: call connect()`,
+          false,
         ),
       );
     }
