@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
 
+import { parseOptions } from '../demo/options';
 import { parseServersSpec, SERVERS_ENV } from '../demo/servers-spec';
 
 const ROOT = join(__dirname, '..');
@@ -78,7 +79,11 @@ function expectDemoTopology(compose: Yaml): void {
   const expectedRedis = Array.from({ length: REPLICAS }, (_, r) =>
     Array.from({ length: SHARDS }, (_, s) => redisServiceName(r, s)),
   ).flat();
-  expect(Object.keys(services).sort()).toEqual([...expectedRedis, 'demo'].sort());
+  // Services in a profile (redis-cluster) start only when that profile is asked for.
+  const byDefault = Object.keys(services).filter(
+    (name) => asObject(services[name], name).profiles === undefined,
+  );
+  expect(byDefault.sort()).toEqual([...expectedRedis, 'demo'].sort());
 
   for (const name of expectedRedis) {
     const service = asObject(services[name], name);
@@ -110,6 +115,48 @@ function expectDemoTopology(compose: Yaml): void {
       expect(Number(parsed.port || REDIS_PORT)).toBe(REDIS_PORT);
     });
   });
+}
+
+const CLUSTER_PROFILE = 'redis-cluster';
+const CLUSTER_NODES = Array.from({ length: 6 }, (_, i) => `redis-cluster-${i + 1}`);
+
+/** The redis-cluster profile: 6 cluster-mode nodes, a one-shot create, and the demo with --seeds. */
+function expectRedisClusterProfile(compose: Yaml): void {
+  const services = asObject(compose.services, 'services');
+  const inProfile = Object.keys(services).filter((name) => {
+    const profiles = asObject(services[name], name).profiles;
+    return Array.isArray(profiles) && profiles.includes(CLUSTER_PROFILE);
+  });
+  expect(inProfile.sort()).toEqual([...CLUSTER_NODES, 'redis-cluster-create', 'redis-cluster-demo'].sort());
+  for (const name of CLUSTER_NODES) {
+    const node = asObject(services[name], name);
+    expect(String(node.image)).toMatch(/^redis:7(\b|\.|-|$)/);
+    expect(commandText(node.command)).toMatch(/--cluster-enabled yes\b/);
+    expect(commandText(asObject(node.healthcheck, `${name}.healthcheck`).test)).toMatch(/redis-cli ping/);
+    expect(node.ports).toBeUndefined();
+  }
+  const create = asObject(services['redis-cluster-create'], 'redis-cluster-create');
+  expect(commandText(create.command)).toMatch(
+    /redis-cli --cluster create .* --cluster-replicas 1 --cluster-yes/,
+  );
+  const createDeps = asObject(create.depends_on, 'redis-cluster-create.depends_on');
+  expect(Object.keys(createDeps).sort()).toEqual([...CLUSTER_NODES].sort());
+  for (const name of CLUSTER_NODES) {
+    expect(asObject(createDeps[name], name).condition).toBe('service_healthy');
+  }
+  const demo = asObject(services['redis-cluster-demo'], 'redis-cluster-demo');
+  expect(String(demo.image)).toMatch(/^node:20(\b|\.|-|$)/);
+  const deps = asObject(demo.depends_on, 'redis-cluster-demo.depends_on');
+  expect(asObject(deps['redis-cluster-create'], 'redis-cluster-create').condition).toBe(
+    'service_completed_successfully',
+  );
+  // What follows `npm run demo --` is what the demo parses: it must accept it and name our nodes.
+  const [, demoArgs] = commandText(demo.command).split(/npm run demo -- /);
+  const options = parseOptions(demoArgs.trim().split(/\s+/), {});
+  expect(options.redisCluster).toBe(true);
+  const seedHosts = (options.seeds ?? []).map((seed) => new URL(seed).hostname);
+  expect(seedHosts.length).toBeGreaterThan(0);
+  for (const host of seedHosts) expect(CLUSTER_NODES).toContain(host);
 }
 
 /** Keywords whose value maps names to subschemas: a key there is a name, not a keyword. */
@@ -183,6 +230,19 @@ describe('docker-compose.yml', () => {
       ]),
     );
   });
+
+  it('has a redis-cluster profile: 6 cluster nodes, a one-shot create, and the demo run with --seeds', () => {
+    expectRedisClusterProfile(rawCompose);
+  });
+
+  (hasDockerCompose ? it : it.skip)(
+    'as normalized by `docker-compose config`, has the redis-cluster profile',
+    () => {
+      const result = runDockerCompose('config');
+      expect(result.status).toBe(0);
+      expectRedisClusterProfile(asObject(parse(result.stdout), 'docker-compose config output'));
+    },
+  );
 
   it('has the topology the demo expects: 3 x 3 redis services, healthchecks, and the demo waiting for them', () => {
     expectDemoTopology(rawCompose);
