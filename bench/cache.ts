@@ -1,17 +1,20 @@
 /**
  * Client-side caching bench: a hot-key read load, side by side in one run.
  *
- *   npx ts-node --transpile-only bench/cache.ts [--quick] [--repeats=N] [--set-percent=10]
+ *   npx ts-node --transpile-only bench/cache.ts [--quick] [--repeats=N] [--set-percent=10] [--baseline=DIR]
  *
  * 90% GET and 10% SET of 100-byte values over 1,000 keys, the key drawn from a Zipf distribution
  * (exponent 0.99) by a seeded generator, so every client sees the same sequence of operations; 128 in
  * flight, held by plain async loops. Subjects: respline with `cache: { maxEntries: 10_000 }` (RESP3),
  * respline without a cache, and node-redis with its client-side cache (`RESP: 3, clientSideCache`).
+ * `--baseline=DIR` adds respline+cache built from DIR/lib (e.g. `git archive <rev> lib | tar -x -C DIR`),
+ * so a change to the cache is measured against the old code in the same run.
  *
  * Every cell runs in a fresh process (this file, forked with --cell); cells take turns, repeat by repeat.
  * One private redis-server on a free port, killed by pid on every way out. Figures are never asserted.
  */
 import { fork } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import { createClient } from 'redis';
 import { Client } from '../lib/client';
 import { installCleanup, track } from './suite/processes';
@@ -24,7 +27,7 @@ const ZIPF_EXPONENT = 0.99;
 const SEQUENCE_LENGTH = 1 << 16;
 const SEED = 0x5eed;
 
-type Subject = 'respline+cache' | 'respline' | 'node-redis+cache';
+type Subject = 'respline+cache' | 'respline' | 'node-redis+cache' | 'baseline+cache';
 
 interface Step {
   set: boolean;
@@ -73,11 +76,19 @@ interface Opened {
   cacheStats(): unknown;
 }
 
-async function openSubject(subject: Subject, url: string, steps: Step[]): Promise<Opened> {
+/** The Client of another build of respline, for `--baseline`. */
+function baselineClient(dir: string): typeof Client {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(`${dir}/lib/client`) as { Client: typeof Client };
+  return module.Client;
+}
+
+async function openSubject(subject: Subject, url: string, steps: Step[], baseline: string): Promise<Opened> {
   if (subject !== 'node-redis+cache') {
-    const client = new Client(
+    const Build = subject === 'baseline+cache' ? baselineClient(baseline) : Client;
+    const client = new Build(
       url,
-      subject === 'respline+cache' ? { protocol: 3, cache: { maxEntries: 10_000 } } : { protocol: 3 },
+      subject === 'respline' ? { protocol: 3 } : { protocol: 3, cache: { maxEntries: 10_000 } },
     );
     await client.connect();
     return {
@@ -145,8 +156,9 @@ async function runCell(): Promise<void> {
     warmupMs: number;
     windowMs: number;
     setShare: number;
+    baseline: string;
   };
-  const opened = await openSubject(cell.subject, cell.url, workload(cell.setShare));
+  const opened = await openSubject(cell.subject, cell.url, workload(cell.setShare), cell.baseline);
   const result = await measure(opened.op, cell.warmupMs, cell.windowMs);
   result.cache = opened.cacheStats();
   await opened.close();
@@ -159,12 +171,16 @@ function forkCell(
   warmupMs: number,
   windowMs: number,
   setShare: number,
+  baseline: string,
 ): Promise<CellResult> {
   return new Promise((resolve, reject) => {
     const child = track(
       fork(__filename, ['--cell'], {
         execArgv: ['-r', 'ts-node/register/transpile-only'],
-        env: { ...process.env, BENCH_CELL: JSON.stringify({ subject, url, warmupMs, windowMs, setShare }) },
+        env: {
+          ...process.env,
+          BENCH_CELL: JSON.stringify({ subject, url, warmupMs, windowMs, setShare, baseline }),
+        },
       }),
     );
     let result: CellResult | null = null;
@@ -183,6 +199,8 @@ async function main(argv: string[]): Promise<void> {
   const setPercent = Number(
     argv.find((arg) => arg.startsWith('--set-percent='))?.slice('--set-percent='.length) ?? 10,
   );
+  const baselineArg = argv.find((arg) => arg.startsWith('--baseline='))?.slice('--baseline='.length);
+  const baseline = baselineArg === undefined ? '' : resolvePath(baselineArg);
   const warmupMs = quick ? 300 : 500;
   const windowMs = quick ? 700 : 2000;
   installCleanup(() => undefined);
@@ -192,10 +210,11 @@ async function main(argv: string[]): Promise<void> {
     await Promise.all(Array.from({ length: KEYS }, (_, i) => seed.set(`key:${i}`, VALUE)));
     await seed.quit();
     const subjects: Subject[] = ['respline+cache', 'respline', 'node-redis+cache'];
+    if (baseline !== '') subjects.unshift('baseline+cache');
     const samples = new Map<Subject, CellResult[]>();
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (const subject of subjects) {
-        const result = await forkCell(subject, server.url, warmupMs, windowMs, setPercent / 100);
+        const result = await forkCell(subject, server.url, warmupMs, windowMs, setPercent / 100, baseline);
         samples.set(subject, [...(samples.get(subject) ?? []), result]);
         console.log(
           `${subject}: ${Math.round(result.opsPerSec).toLocaleString('en-US')} ops/s, ` +

@@ -31,13 +31,28 @@ export interface CacheBackend {
   send(args: readonly CommandArg[], flags: CommandFlags): Promise<RespValue>;
 }
 
+/**
+ * Where the entries and in-flight reads of one kind of call are filed, each under its slot. A one-key
+ * call (GET k) is filed in its command's table under the key itself, so a hit builds no string; any
+ * other call in the shared table under its full id (`idOf`).
+ */
+class Table {
+  readonly entries = new Map<string, Entry>();
+  readonly inflight = new Map<string, InflightRead>();
+}
+
 /** One cached reply, under the command and arguments that produced it. */
 interface Entry {
-  readonly id: string;
+  readonly table: Table;
+  readonly slot: string;
   readonly key: KeyState;
   readonly value: RespValue;
+  /** Whether the value has parts a caller could mutate (arrays, Maps, Sets, Buffers): then hits get copies. */
+  readonly mutable: boolean;
   readonly bytes: number;
   readonly storedAt: number;
+  /** The value as a settled promise, made by the first hit that can share it. */
+  settled: Promise<RespValue> | null;
   /** Neighbours in the recency list: `older` towards the least recently used. */
   older: Entry | null;
   newer: Entry | null;
@@ -57,7 +72,8 @@ interface KeyState {
 
 /** A read sent to the server, remembered so its reply is cached only if nothing invalidated its key meanwhile. */
 export interface PendingRead {
-  readonly id: string;
+  readonly table: Table;
+  readonly slot: string;
   readonly key: KeyState;
   readonly invalidations: number;
   readonly epoch: number;
@@ -66,6 +82,18 @@ export interface PendingRead {
 interface InflightRead {
   readonly read: PendingRead;
   readonly reply: Promise<RespValue>;
+}
+
+/** The tables of one-key calls by command name, one map per kind of call (see `namedIndex`). */
+type NamedTables = [Map<string, Table>, Map<string, Table>, Map<string, Table>, Map<string, Table>];
+
+function namedTables(): NamedTables {
+  return [new Map(), new Map(), new Map(), new Map()];
+}
+
+/** Replies kept as Buffers are another entry than text replies; a Buffer key is another key than a string one with the same latin1 text. */
+function namedIndex(buffers: boolean, binaryKey: boolean): number {
+  return (buffers ? 1 : 0) | (binaryKey ? 2 : 0);
 }
 
 /**
@@ -79,13 +107,15 @@ interface InflightRead {
  * caller mutating what it got cannot change what the next caller gets.
  */
 export class ClientCache {
-  private readonly entries = new Map<string, Entry>();
+  /** One-key calls, by kind of call and command name; cleared by replacing them. */
+  private named: NamedTables = namedTables();
+  /** Every other cacheable call, under its full id. */
+  private general = new Table();
   private readonly keys = new Map<string, KeyState>();
-  /** The recency list over `entries`, O(1) to touch: `oldest` is evicted first. */
+  /** The recency list over the entries, O(1) to touch: `oldest` is evicted first. */
   private oldest: Entry | null = null;
   private newest: Entry | null = null;
-  /** The read of each entry id that is out now, for identical reads to join. */
-  private readonly inflight = new Map<string, InflightRead>();
+  private count = 0;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
@@ -112,16 +142,12 @@ export class ClientCache {
   }
 
   /**
-   * The entry id of a cacheable read: whether strings stay Buffers, then every argument, length-prefixed
-   * so no two argument lists share an id. Null when this call cannot be cached (EXISTS of two keys).
+   * The full id of a cacheable read, as the shared table files it: whether strings stay Buffers, then
+   * every argument, length-prefixed so no two argument lists share an id. Null when this call cannot
+   * be cached (EXISTS of two keys).
    */
   idOf(args: readonly CommandArg[], buffers: boolean): string | null {
     if (args.length < 2 || (args.length > 2 && cacheableWhenOneKey.has(args[0] as string))) return null;
-    const name = args[0];
-    const key = args[1];
-    // The common case, short: a command name has no space, so `GET k` cannot be another argument list.
-    if (args.length === 2 && typeof name === 'string' && typeof key === 'string')
-      return `${buffers ? 'B' : 'T'}${name} ${key}`;
     let id = buffers ? 'b' : 't';
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
@@ -146,21 +172,59 @@ export class ClientCache {
     transform: Transform | null,
     backend: CacheBackend,
   ): Promise<unknown> {
-    const id = this.closed ? null : this.idOf(args, (flags & CommandFlags.Buffers) !== 0);
-    if (id === null) {
+    const buffers = (flags & CommandFlags.Buffers) !== 0;
+    let table: Table | undefined;
+    let slot: string | null = null;
+    if (this.closed) {
+      // Sent as it is below.
+    } else if (args.length === 2 && typeof args[0] === 'string') {
+      // The hot case: one key, filed under the key itself in its command's table.
+      const key = args[1];
+      let binary = false;
+      if (typeof key === 'string') slot = key;
+      else if (typeof key === 'number') slot = String(key);
+      else if (Buffer.isBuffer(key)) {
+        slot = key.toString('latin1');
+        binary = true;
+      }
+      if (slot !== null) {
+        const tables = this.named[namedIndex(buffers, binary)];
+        table = tables.get(args[0]);
+        if (table === undefined) tables.set(args[0], (table = new Table()));
+      }
+    } else {
+      slot = this.idOf(args, buffers);
+      table = this.general;
+    }
+    if (slot === null || table === undefined) {
       const reply = backend.send(args, flags);
       return transform === null ? reply : reply.then((value) => transform(value, args));
     }
-    const cached = this.lookup(id);
-    if (cached !== MISS) {
+    const entry = this.touch(table, slot);
+    if (entry !== undefined) {
       this.hits++;
+      // An immutable reply as decoded (GET's string): every hit may share one settled promise.
+      if (transform === null && !entry.mutable) return (entry.settled ??= Promise.resolve(entry.value));
+      const cached = entry.mutable ? copyReply(entry.value) : entry.value;
+      if (transform === null) return Promise.resolve(cached);
       try {
-        return Promise.resolve(transform === null ? cached : transform(cached, args));
+        return Promise.resolve(transform(cached, args));
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    const joinable = this.inflight.get(id);
+    return this.miss(table, slot, args, flags, transform, backend);
+  }
+
+  private miss(
+    table: Table,
+    slot: string,
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    transform: Transform | null,
+    backend: CacheBackend,
+  ): Promise<unknown> {
+    const joinable = table.inflight.get(slot);
     if (joinable !== undefined && this.isCurrent(joinable.read)) {
       // The same read is out and nothing invalidated its key since it left: its reply is what a cache
       // hit would give once it arrives, so this caller waits for it instead of sending another.
@@ -171,18 +235,18 @@ export class ClientCache {
       });
     }
     this.misses++;
-    const read = this.beginRead(id, args[1] as CommandArg);
+    const read = this.beginReadIn(table, slot, args[1] as CommandArg);
     const reply = backend.send(args, flags);
     const flight: InflightRead = { read, reply };
-    this.inflight.set(id, flight);
+    table.inflight.set(slot, flight);
     return reply.then(
       (value) => {
-        if (this.inflight.get(id) === flight) this.inflight.delete(id);
+        if (table.inflight.get(slot) === flight) table.inflight.delete(slot);
         this.completeRead(read, value);
         return transform === null ? value : transform(value, args);
       },
       (error: unknown) => {
-        if (this.inflight.get(id) === flight) this.inflight.delete(id);
+        if (table.inflight.get(slot) === flight) table.inflight.delete(slot);
         this.abandonRead(read);
         throw error;
       },
@@ -194,23 +258,34 @@ export class ClientCache {
     return read.epoch === this.epoch && !this.closed && read.key.invalidations === read.invalidations;
   }
 
-  /** A copy of the cached reply, or MISS; an expired entry is dropped. `read` counts hits and misses. */
+  /** The cached reply of a full id (`idOf`), or MISS: the bookkeeping as `read` uses it. */
   lookup(id: string): RespValue | typeof MISS {
-    const entry = this.entries.get(id);
+    const entry = this.touch(this.general, id);
     if (entry === undefined) return MISS;
+    return entry.mutable ? copyReply(entry.value) : entry.value;
+  }
+
+  /** The live entry in `slot`, made the most recently used; an expired one is dropped. */
+  private touch(table: Table, slot: string): Entry | undefined {
+    const entry = table.entries.get(slot);
+    if (entry === undefined) return undefined;
     if (this.maxAgeMs > 0 && Date.now() - entry.storedAt >= this.maxAgeMs) {
       this.remove(entry);
-      return MISS;
+      return undefined;
     }
     if (entry !== this.newest) {
       this.unlink(entry);
       this.append(entry);
     }
-    return copyReply(entry.value);
+    return entry;
   }
 
-  /** A cacheable read is being sent for `id`; its key is the command's first argument. */
+  /** A cacheable read is being sent for a full id (`idOf`); its key is the command's first argument. */
   beginRead(id: string, keyArg: CommandArg): PendingRead {
+    return this.beginReadIn(this.general, id, keyArg);
+  }
+
+  private beginReadIn(table: Table, slot: string, keyArg: CommandArg): PendingRead {
     const name = keyName(keyArg);
     let key = this.keys.get(name);
     if (key === undefined) {
@@ -218,7 +293,7 @@ export class ClientCache {
       this.keys.set(name, key);
     }
     key.reads++;
-    return { id, key, invalidations: key.invalidations, epoch: this.epoch };
+    return { table, slot, key, invalidations: key.invalidations, epoch: this.epoch };
   }
 
   /**
@@ -227,23 +302,27 @@ export class ClientCache {
    */
   completeRead(read: PendingRead, value: RespValue): void {
     const key = read.key;
-    const bytes = ENTRY_OVERHEAD + read.id.length + sizeOf(value);
+    const bytes = ENTRY_OVERHEAD + read.slot.length + sizeOf(value);
     if (this.isCurrent(read) && bytes <= this.maxBytes) {
       // The key's state stays filed while this read counts in `reads`, so the entry is reachable by
       // the key's invalidations.
-      const previous = this.entries.get(read.id);
+      const previous = read.table.entries.get(read.slot);
       if (previous !== undefined) this.remove(previous);
-      const storedAt = this.maxAgeMs > 0 ? Date.now() : 0;
+      const mutable = typeof value === 'object' && value !== null;
       const entry: Entry = {
-        id: read.id,
+        table: read.table,
+        slot: read.slot,
         key,
-        value: copyReply(value),
+        value: mutable ? copyReply(value) : value,
+        mutable,
         bytes,
-        storedAt,
+        storedAt: this.maxAgeMs > 0 ? Date.now() : 0,
+        settled: null,
         older: null,
         newer: null,
       };
-      this.entries.set(read.id, entry);
+      read.table.entries.set(read.slot, entry);
+      this.count++;
       this.append(entry);
       key.entries.add(entry);
       this.bytes += bytes;
@@ -286,10 +365,11 @@ export class ClientCache {
   /** Drops everything: the connection was lost, so invalidations may have been missed. */
   clear(): void {
     this.epoch++;
-    this.entries.clear();
+    this.named = namedTables();
+    this.general = new Table();
+    this.count = 0;
     this.oldest = null;
     this.newest = null;
-    this.inflight.clear();
     this.keys.clear();
     this.bytes = 0;
   }
@@ -309,12 +389,12 @@ export class ClientCache {
       hits: this.hits,
       misses: this.misses,
       invalidations: this.invalidations,
-      entries: this.entries.size,
+      entries: this.count,
     };
   }
 
   private evict(): void {
-    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
+    while (this.count > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.oldest;
       if (oldest === null) return;
       this.remove(oldest);
@@ -328,7 +408,10 @@ export class ClientCache {
   }
 
   private dropEntry(entry: Entry): void {
-    this.entries.delete(entry.id);
+    // A cleared cache has new tables: an entry of the old ones is not counted twice.
+    if (entry.table.entries.get(entry.slot) !== entry) return;
+    entry.table.entries.delete(entry.slot);
+    this.count--;
     this.unlink(entry);
     this.bytes -= entry.bytes;
   }
@@ -357,6 +440,8 @@ export class ClientCache {
   }
 }
 
+/** Cheap to test on every miss; the full LONE_SURROGATE test runs only on the rare key that has one. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
@@ -365,7 +450,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * Two binary keys may share a name this way: they are then invalidated together, never too rarely.
  */
 function keyName(arg: CommandArg): string {
-  if (typeof arg === 'string') return LONE_SURROGATE.test(arg) ? Buffer.from(arg).toString() : arg;
+  if (typeof arg === 'string')
+    return SURROGATE.test(arg) && LONE_SURROGATE.test(arg) ? Buffer.from(arg).toString() : arg;
   if (typeof arg === 'number') return String(arg);
   return arg.toString();
 }
