@@ -209,6 +209,7 @@ async function reshardUnderLoad(run: Run): Promise<void> {
     `${formatCount(result.ok)} SETs in ${formatMs(result.ms)} while ${plural(moved, 'slot')} moved: ` +
       `0 errors, and ${formatCount(sample.length)} of the keys read back exactly.`,
   );
+  await waitForSlotCount(rc, to.url, served(to) + moved);
   for (const master of mastersOf(rc)) terminal.aside(describeNode(master));
 }
 
@@ -225,7 +226,7 @@ async function failoverUnderLoad(run: Run): Promise<void> {
           `its replica ${hostPort(replica)} takes over. Until then the writes to its slots fail with ` +
           'typed errors; the others go on.'
       : `A writer keeps ${IN_FLIGHT} SETs in flight over all slots; then its replica ${hostPort(replica)} ` +
-          `is told CLUSTER FAILOVER and takes over from ${hostPort(master.url)} (a servers the demo did not ` +
+          `is told CLUSTER FAILOVER and takes over from ${hostPort(master.url)} (servers the demo did not ` +
           'start are never killed).',
   );
   const load = new Load(IN_FLIGHT, (i) => rc.set(failoverKey(i), `v${i}`));
@@ -242,6 +243,8 @@ async function failoverUnderLoad(run: Run): Promise<void> {
     } else {
       await rc.node(replica).clusterFailover();
     }
+    // CLUSTER FAILOVER answers OK before the switch: wait for the new role, then for writes.
+    if (local === undefined) await waitForRole(rc, replica);
     gapMs = await writesResume(rc, probe, startedAt);
     await sleep(AFTER_FAILOVER_MS);
   } finally {
@@ -255,12 +258,16 @@ async function failoverUnderLoad(run: Run): Promise<void> {
   const promoted = rc.nodes().find((node) => node.url === replica);
   terminal.ok(
     `${hostPort(replica)} is now a master (${promoted === undefined ? '' : describeNode(promoted)}); ` +
-      `writes to the lost master's slots resumed ${formatMs(gapMs)} after it went away.`,
+      `writes to the old master's slots resumed ${formatMs(gapMs)} after ` +
+      (local !== undefined ? 'the kill.' : 'CLUSTER FAILOVER.'),
   );
   const failed = load.failed;
   terminal.ok(
-    `${formatCount(result.ok)} SETs succeeded in ${formatMs(result.ms)}; ${plural(failed, 'write')} failed during the gap, ` +
-      'every one with a typed error (a ResplineError) the caller can catch and retry.',
+    `${formatCount(result.ok)} SETs succeeded in ${formatMs(result.ms)}; ` +
+      (failed === 0
+        ? 'none failed.'
+        : `${plural(failed, 'write')} failed during the gap, every one with a typed error (a ResplineError) ` +
+          'the caller can catch and retry.'),
   );
   if (local !== undefined) {
     terminal.aside(
@@ -299,6 +306,23 @@ async function waitForRole(rc: RedisCluster, url: string): Promise<void> {
   }
 }
 
+/** Waits (bounded) until RedisCluster's map, reloaded on MOVED and every second, shows the reshard. */
+async function waitForSlotCount(rc: RedisCluster, url: string, slots: number): Promise<void> {
+  const deadline = performance.now() + FAILOVER_LIMIT_MS;
+  for (;;) {
+    const node = rc.nodes().find((each) => each.url === url);
+    if (node !== undefined && served(node) === slots) return;
+    if (performance.now() > deadline) {
+      throw new DemoFailure(`${hostPort(url)} does not serve ${slots} slots after the reshard`);
+    }
+    await sleep(50);
+  }
+}
+
+function served(node: RedisClusterNodeInfo): number {
+  return node.slots.reduce((sum, [first, last]) => sum + last - first + 1, 0);
+}
+
 /** The replica of the master at `masterUrl`, from the master's CLUSTER NODES. */
 async function replicaOf(rc: RedisCluster, masterUrl: string): Promise<string> {
   const client = rc.node(masterUrl);
@@ -335,9 +359,8 @@ function ownerOf(masters: readonly RedisClusterNodeInfo[], slot: number): RedisC
 
 function describeNode(node: RedisClusterNodeInfo): string {
   const slots = node.slots.map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`));
-  const served = node.slots.reduce((sum, [first, last]) => sum + last - first + 1, 0);
   return node.role === 'master'
-    ? `${hostPort(node.url)} master, ${plural(served, 'slot')}: ${slots.join(', ')}`
+    ? `${hostPort(node.url)} master, ${plural(served(node), 'slot')}: ${slots.join(', ')}`
     : `${hostPort(node.url)} replica`;
 }
 
