@@ -231,6 +231,25 @@ describe('client-side cache', () => {
     expect(reader.stats().cache?.hits).toBe(6);
   });
 
+  it('keeps a Buffer key apart from a string key of the same latin1 text, and text replies apart from Buffers', async () => {
+    const reader = cachedClient();
+    const writer = plainClient();
+    await Promise.all([reader.connect(), writer.connect()]);
+    const latin1Key = Buffer.from([0xe9]);
+    await writer.set('é', 'utf8 key');
+    await writer.set(latin1Key, 'latin1 key');
+    for (let round = 0; round < 2; round++) {
+      expect(await reader.get('é')).toBe('utf8 key');
+      expect(await reader.get(latin1Key)).toBe('latin1 key');
+      expect(await reader.getBuffer('é')).toEqual(Buffer.from('utf8 key'));
+    }
+    expect(reader.stats().cache).toMatchObject({ hits: 3, misses: 3 });
+    await writer.set(latin1Key, 'changed');
+    await reader.ping();
+    expect(await reader.get(latin1Key)).toBe('changed');
+    expect(await reader.get('é')).toBe('utf8 key');
+  });
+
   it('caches EXISTS of one key only, and never pipelined reads', async () => {
     const reader = cachedClient();
     await reader.connect();
