@@ -11,7 +11,8 @@
  *   2. Every promise issued settles (issued = settled once the workers stop).
  *   3. Errors are ConnectionError, TimeoutError or ReplyError only, and no redirect (MOVED, ASK,
  *      TRYAGAIN, CLUSTERDOWN) reaches the caller.
- *   4. Once the cluster is stable, every key whose last write was acknowledged holds that write, unless
+ *   4. Once the cluster is stable, every key whose last write was acknowledged (among them keys written
+ *      exactly once, at random times through the faults) holds that write, unless
  *      a master serving its slot was faulted since the write was sent: replication is asynchronous, so
  *      such a write may be lost. Those losses are counted and printed, never allowed elsewhere.
  *   5. No unhandled rejection.
@@ -42,9 +43,10 @@ const DEPTHS = [1, 1, 2, 3, 5, 128];
 const FAULT_MARGIN_MS = 50;
 const INCRS_PER_COUNTER = 40;
 
-type OpKind = 'set' | 'get' | 'incr' | 'mget' | 'mset' | 'pipeline';
+type OpKind = 'set' | 'once' | 'get' | 'incr' | 'mget' | 'mset' | 'pipeline';
 const OPS: readonly (readonly [OpKind, number])[] = [
   ['set', 28],
+  ['once', 4],
   ['get', 26],
   ['incr', 14],
   ['mget', 12],
@@ -178,7 +180,15 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
       }
       return current;
     };
-    return { depth, strings, counters, counter, rng: rng.fork(w) };
+    // Keys written exactly once: their acknowledged value must outlive every later fault but its own master's.
+    const once: StringKey[] = [];
+    const onceKey = (): StringKey => {
+      const name = `rcc:w${w}:o${once.length}`;
+      const key = new StringKey(name, slotOf(name));
+      once.push(key);
+      return key;
+    };
+    return { depth, strings, counters, counter, once, onceKey, rng: rng.fork(w) };
   });
 
   const ackSet = (key: StringKey, counter: number, sentAt: number): void => {
@@ -188,7 +198,8 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
   const runOp = async (op: OpKind, r: Prng, keys: StringKey[], counter: CounterKey): Promise<void> => {
     const sentAt = performance.now();
     switch (op) {
-      case 'set': {
+      case 'set':
+      case 'once': {
         const key = keys[0];
         const n = key.nextCounter();
         const outcome = await track(op, () => client.set(key.name, key.value(n)));
@@ -284,7 +295,7 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
           const op = r.weighted(OPS);
           const width = op === 'mget' || op === 'mset' || op === 'pipeline' ? r.int(2, 4) : 1;
           const keys = free.splice(0, width);
-          return runOp(op, r, keys, worker.counter(slotIndex));
+          return runOp(op, r, op === 'once' ? [worker.onceKey()] : keys, worker.counter(slotIndex));
         }),
       );
     }
@@ -323,6 +334,8 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
       await sleep(50);
     }
   };
+  const firstSlot = (owns: (slot: number) => boolean): number =>
+    Array.from({ length: 16384 }, (_, i) => i).find(owns) as number;
   const faultLoop = async (until: number): Promise<void> => {
     for (let index = 0; performance.now() < until; index++) {
       await sleep(faultRng.int(200, 1_000));
@@ -335,7 +348,10 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
       if (kind !== 'reshard') faults.push(fault);
       if (kind === 'kill') {
         await victim.node.kill('SIGKILL');
-        await sleep(faultRng.int(1_500, 3_000));
+        // Restarted only once its replica has taken over: a master restarted sooner (no persistence
+        // here) would come back empty and still in charge, and its replica would sync the emptiness.
+        await failedOver(victim.node, firstSlot(victim.owns));
+        await sleep(faultRng.int(200, 1_500));
         await victim.node.restart();
       } else if (kind === 'pause-short') {
         victim.node.pause();
@@ -343,10 +359,9 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
         victim.node.resume();
       } else if (kind === 'pause-long') {
         // Stopped until its replica has taken over its slots, so a failover surely happens.
-        const slot = Array.from({ length: 16384 }, (_, i) => i).find(victim.owns) as number;
         victim.node.pause();
         try {
-          await failedOver(victim.node, slot);
+          await failedOver(victim.node, firstSlot(victim.owns));
         } finally {
           victim.node.resume();
         }
@@ -400,7 +415,7 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
     faults.some((fault) => fault.slots(slot) && fault.endedAt >= sentAt - FAULT_MARGIN_MS);
   let checked = 0;
   let lost = 0;
-  const strings = workers.flatMap((worker) => worker.strings);
+  const strings = workers.flatMap((worker) => [...worker.strings, ...worker.once]);
   for (let i = 0; i < strings.length; i += 100) {
     const chunk = strings.slice(i, i + 100);
     const values = await client.mget(chunk.map((key) => key.name));
