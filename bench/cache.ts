@@ -19,6 +19,7 @@ import { createClient } from 'redis';
 import { Client } from '../lib/client';
 import { installCleanup, track } from './suite/processes';
 import { startRedisServer } from './suite/redis-server';
+import { measureWindow, type WindowResult } from './suite/windowed-loops';
 
 const VALUE = 'v'.repeat(100);
 const KEYS = 1000;
@@ -116,36 +117,7 @@ async function openSubject(subject: Subject, url: string, steps: Step[], baselin
   };
 }
 
-/** Keeps DEPTH commands in flight with plain async loops; counts completions in the window. */
-async function measure(op: Op, warmupMs: number, windowMs: number): Promise<CellResult> {
-  let next = 0;
-  let counting = false;
-  let completed = 0;
-  let stopAt = Infinity;
-  const loop = async (): Promise<void> => {
-    while (performance.now() < stopAt) {
-      await op(next++);
-      if (counting) completed++;
-    }
-  };
-  stopAt = performance.now() + warmupMs + windowMs;
-  const loops = Array.from({ length: DEPTH }, loop);
-  await new Promise((resolve) => setTimeout(resolve, warmupMs));
-  counting = true;
-  const windowStart = performance.now();
-  const cpuStart = process.cpuUsage();
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
-  counting = false;
-  const cpu = process.cpuUsage(cpuStart);
-  const elapsed = performance.now() - windowStart;
-  const counted = completed;
-  await Promise.all(loops);
-  return { opsPerSec: (counted / elapsed) * 1000, cpuMicrosPerOp: (cpu.user + cpu.system) / counted };
-}
-
-interface CellResult {
-  opsPerSec: number;
-  cpuMicrosPerOp: number;
+interface CellResult extends WindowResult {
   cache?: unknown;
 }
 
@@ -159,8 +131,10 @@ async function runCell(): Promise<void> {
     baseline: string;
   };
   const opened = await openSubject(cell.subject, cell.url, workload(cell.setShare), cell.baseline);
-  const result = await measure(opened.op, cell.warmupMs, cell.windowMs);
-  result.cache = opened.cacheStats();
+  const result: CellResult = {
+    ...(await measureWindow(opened.op, DEPTH, cell.warmupMs, cell.windowMs)),
+    cache: opened.cacheStats(),
+  };
   await opened.close();
   process.send?.(result);
 }

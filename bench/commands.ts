@@ -23,6 +23,7 @@ import { createClient } from 'redis';
 import { Client } from '../lib/client';
 import { installCleanup, track } from './suite/processes';
 import { startRedisServer } from './suite/redis-server';
+import { measureWindow, type WindowResult } from './suite/windowed-loops';
 
 const ROOT = join(__dirname, '..');
 const BASE_DIR = join(ROOT, '.tmp', 'bench-base');
@@ -108,40 +109,6 @@ function resplineOp(client: Client, workload: Workload): Op {
   }
 }
 
-/** Keeps `depth` commands in flight with plain async loops; counts completions in the window. */
-async function measure(
-  op: Op,
-  depth: number,
-  warmupMs: number,
-  windowMs: number,
-): Promise<{ opsPerSec: number; cpuMicrosPerOp: number }> {
-  let next = 0;
-  let counting = false;
-  let completed = 0;
-  let stopAt = Infinity;
-  const loop = async (): Promise<void> => {
-    while (performance.now() < stopAt) {
-      await op(next++);
-      if (counting) completed++;
-    }
-  };
-  const started = performance.now();
-  stopAt = started + warmupMs + windowMs;
-  const loops = Array.from({ length: depth }, loop);
-  await new Promise((resolve) => setTimeout(resolve, warmupMs));
-  counting = true;
-  const windowStart = performance.now();
-  const cpuStart = process.cpuUsage();
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
-  counting = false;
-  const cpu = process.cpuUsage(cpuStart);
-  const elapsed = performance.now() - windowStart;
-  const counted = completed;
-  await Promise.all(loops);
-  // The client's own CPU per command: what the library costs, less sensitive to the server's share of the cores.
-  return { opsPerSec: (counted / elapsed) * 1000, cpuMicrosPerOp: (cpu.user + cpu.system) / counted };
-}
-
 async function runCell(): Promise<void> {
   const cell = JSON.parse(process.env.BENCH_CELL ?? '{}') as Cell & {
     url: string;
@@ -149,15 +116,12 @@ async function runCell(): Promise<void> {
     windowMs: number;
   };
   const opened = await openSubject(cell.subject, cell.workload, cell.url);
-  const result = await measure(opened.op, cell.depth, cell.warmupMs, cell.windowMs);
+  const result = await measureWindow(opened.op, cell.depth, cell.warmupMs, cell.windowMs);
   await opened.close();
   process.send?.(result);
 }
 
-interface CellResult {
-  opsPerSec: number;
-  cpuMicrosPerOp: number;
-}
+type CellResult = WindowResult;
 
 function forkCell(cell: Cell, url: string, warmupMs: number, windowMs: number): Promise<CellResult> {
   return new Promise((resolve, reject) => {

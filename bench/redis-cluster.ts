@@ -21,6 +21,7 @@ import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
 import { startRedisCluster } from '../spec/support/redis-cluster-harness';
 import { stopAll } from '../spec/support/redis-harness';
 import { installCleanup, track } from './suite/processes';
+import { measureWindow, type WindowResult } from './suite/windowed-loops';
 
 const VALUE = 'v'.repeat(100);
 const KEYS = 1000;
@@ -38,10 +39,7 @@ interface Cell {
 
 type Op = (i: number) => Promise<unknown>;
 
-interface CellResult {
-  opsPerSec: number;
-  cpuMicrosPerOp: number;
-}
+type CellResult = WindowResult;
 
 async function openSubject(
   subject: Subject,
@@ -185,32 +183,6 @@ function forkStorm(
   });
 }
 
-/** Keeps `depth` commands in flight with plain async loops; counts completions in the window. */
-async function measure(op: Op, depth: number, warmupMs: number, windowMs: number): Promise<CellResult> {
-  let next = 0;
-  let counting = false;
-  let completed = 0;
-  const stopAt = performance.now() + warmupMs + windowMs;
-  const loop = async (): Promise<void> => {
-    while (performance.now() < stopAt) {
-      await op(next++);
-      if (counting) completed++;
-    }
-  };
-  const loops = Array.from({ length: depth }, loop);
-  await new Promise((resolve) => setTimeout(resolve, warmupMs));
-  counting = true;
-  const windowStart = performance.now();
-  const cpuStart = process.cpuUsage();
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
-  counting = false;
-  const cpu = process.cpuUsage(cpuStart);
-  const elapsed = performance.now() - windowStart;
-  const counted = completed;
-  await Promise.all(loops);
-  return { opsPerSec: (counted / elapsed) * 1000, cpuMicrosPerOp: (cpu.user + cpu.system) / counted };
-}
-
 async function runCell(): Promise<void> {
   const cell = JSON.parse(process.env.BENCH_CELL ?? '{}') as Cell & {
     ports: number[];
@@ -218,7 +190,7 @@ async function runCell(): Promise<void> {
     windowMs: number;
   };
   const opened = await openSubject(cell.subject, cell.workload, cell.ports);
-  const result = await measure(opened.op, cell.depth, cell.warmupMs, cell.windowMs);
+  const result = await measureWindow(opened.op, cell.depth, cell.warmupMs, cell.windowMs);
   await opened.close();
   process.send?.(result);
 }
