@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { CommandApi, flagsOf } from './commands/api';
 import { blockingTime } from './commands/blocking';
 import { StateChange, stateChangeRefusal } from './commands/connection-state';
-import type { Transform } from './commands/reply';
+import { shaped, type Transform } from './commands/reply';
 import { Connection, type ConnectionStats, type ReconnectingInfo } from './connection/connection';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './connection/options';
 import { CommandFlags } from './connection/pending-command';
@@ -422,7 +422,7 @@ export class Client extends CommandApi<'promise'> {
       (flags & CommandFlags.Blocking) === 0
         ? this.connection.send(args, flags)
         : this.sendBlockable(args, flags);
-    return transform === null ? reply : reply.then((value) => transform(value, args));
+    return shaped(reply, transform, args);
   }
 }
 

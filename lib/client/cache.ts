@@ -1,7 +1,7 @@
 import { cacheableWhenOneKey } from '../commands/define';
 import type { CacheOptions } from '../connection/options';
 import { InvalidArgumentError } from '../errors';
-import type { Transform } from '../commands/reply';
+import { shaped, type Transform } from '../commands/reply';
 import { CommandFlags } from '../connection/pending-command';
 import type { CommandArg, RespValue } from '../resp/types';
 
@@ -197,8 +197,7 @@ export class ClientCache {
       table = this.general;
     }
     if (slot === null || table === undefined) {
-      const reply = backend.send(args, flags);
-      return transform === null ? reply : reply.then((value) => transform(value, args));
+      return shaped(backend.send(args, flags), transform, args);
     }
     const entry = this.touch(table, slot);
     if (entry !== undefined) {

@@ -1,6 +1,6 @@
 import { ReplyModeRefusals } from '../commands/reply-mode-methods';
 import { ISOLATED_ALLOWS, StateChange } from '../commands/connection-state';
-import type { Transform } from '../commands/reply';
+import { shaped, type Transform } from '../commands/reply';
 import type { Connection } from '../connection/connection';
 import { CommandFlags } from '../connection/pending-command';
 import { ConnectionClosedError, InvalidArgumentError, ReplyError } from '../errors';
@@ -116,8 +116,7 @@ export class IsolatedConnection extends ReplyModeRefusals<'promise'> {
     const refusal = session.refusal();
     if (refusal !== null) return Promise.reject(refusal);
     session.track(args);
-    const reply = session.connection.send(args, flags);
-    return transform === null ? reply : reply.then((value) => transform(value, args));
+    return shaped(session.connection.send(args, flags), transform, args);
   }
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../client/scan';
 import { evalWrites } from '../client/script';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
-import type { ScoredMember, Transform } from '../commands/reply';
+import { shaped, type ScoredMember, type Transform } from '../commands/reply';
 import { blockingTime } from '../commands/blocking';
 import { commandInfo, resolveCommand, type CommandInfo } from '../commands/command-table';
 import { routableKeyPositions } from '../commands/movable-keys';
@@ -419,9 +419,7 @@ export class Cluster extends CommandApi<'promise'> {
     transform: Transform | null,
   ): Promise<unknown> {
     const reply = this.routeCommand(args, flags);
-    return transform === null || args instanceof InvalidArgumentError
-      ? reply
-      : reply.then((value) => transform(value, args));
+    return args instanceof InvalidArgumentError ? reply : shaped(reply, transform, args);
   }
 
   /** Sends a command where its keys live and settles with the raw reply, reassembled when split. */

@@ -33,6 +33,15 @@ export function reply<T, TB = T>(transform: Transform | null = null): Reply<T, T
   return { transform };
 }
 
+/** A reply promise reshaped by its command's transform; as it is when the command has none. */
+export function shaped(
+  reply: Promise<RespValue>,
+  transform: Transform | null,
+  args: readonly CommandArg[],
+): Promise<unknown> {
+  return transform === null ? reply : reply.then((value) => transform(value, args));
+}
+
 // ---- the transforms: each accepts both the RESP2 and the RESP3 shape of its reply ----
 
 /** Text of a bulk or simple string, whether it decoded as a string or a Buffer. */

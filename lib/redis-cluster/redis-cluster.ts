@@ -19,7 +19,7 @@ import { Transaction } from '../client/transaction';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
 import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
 import type { ClusterShard, ClusterSlotRange } from '../commands/replies-cluster';
-import type { ScoredMember, Transform } from '../commands/reply';
+import { shaped, type ScoredMember, type Transform } from '../commands/reply';
 import { CommandFlags } from '../connection/pending-command';
 import {
   ConnectionClosedError,
@@ -351,9 +351,7 @@ export class RedisCluster extends CommandApi<'promise'> {
     transform: Transform | null,
   ): Promise<unknown> {
     const reply = this.route(args, flags);
-    return transform === null || args instanceof InvalidArgumentError
-      ? reply
-      : reply.then((value) => transform(value, args));
+    return args instanceof InvalidArgumentError ? reply : shaped(reply, transform, args);
   }
 
   /** Sends a command to its slot's node and settles with the raw reply, merged when split. */
