@@ -3,6 +3,7 @@
  * No message built here ever includes a password: URLs are passed through `redactUrl` first.
  */
 
+/** The base class of every error respline raises, so `instanceof ResplineError` tells them from other errors. */
 export class ResplineError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -31,7 +32,9 @@ export class ReplyError extends ResplineError {
 export class TimeoutError extends ResplineError {
   constructor(
     message: string,
+    /** The command's name, such as `GET`; never its arguments. */
     readonly command: string,
+    /** The timeout that expired, in milliseconds. */
     readonly timeoutMs: number,
     /** True when the command had reached the socket: the server may still execute it. */
     readonly sent: boolean,
@@ -40,10 +43,29 @@ export class TimeoutError extends ResplineError {
   }
 }
 
+/**
+ * The caller's AbortSignal aborted the command (see `withOptions`). `sent` says whether it had been
+ * written: an unwritten command was dropped and never reaches the server; a written one may still run
+ * (a write may still apply), and its late reply is absorbed. `cause` is the signal's reason.
+ */
+export class AbortError extends ResplineError {
+  constructor(
+    message: string,
+    /** The command's name, such as `GET` (`PIPELINE` for a whole pipeline); never its arguments. */
+    readonly command: string,
+    /** True when the command had reached the socket: the server may still execute it. */
+    readonly sent: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The socket failed. `sent` says whether the command had been written, so its outcome is unknown. */
 export class ConnectionError extends ResplineError {
   constructor(
     message: string,
+    /** True when the command had been written: the server may have run it, so its outcome is unknown. */
     readonly sent: boolean,
     options?: { cause?: unknown },
   ) {
@@ -83,11 +105,17 @@ export class InvalidArgumentError extends ResplineError {}
 
 /** One replica's part in a cluster operation. */
 export interface ReplicaOutcome {
+  /** The replica's index: 0 is the first server of every shard. */
   readonly replica: number;
+  /** The shard's index. */
   readonly shard: number;
+  /** The server's URL, without credentials. */
   readonly url: string;
+  /** True when this replica acknowledged. */
   readonly ok: boolean;
+  /** Its reply, when it acknowledged. */
   readonly reply?: unknown;
+  /** Its error, when it failed. */
   readonly error?: Error;
 }
 
@@ -95,6 +123,7 @@ export interface ReplicaOutcome {
 export class ReplicationError extends ResplineError {
   constructor(
     message: string,
+    /** Every replica's part, successes included. */
     readonly outcomes: readonly ReplicaOutcome[],
   ) {
     super(message);

@@ -3,7 +3,7 @@
  * A batch is admitted whole or refused whole, leaves as one contiguous run, shares one deadline, and
  * no member of it is ever resent alone.
  */
-import { Connection, type BatchCommand, type ConnectionListener } from '../lib/connection/connection';
+import { Connection, type BatchCommand } from '../lib/connection/connection';
 import { resolveOptions, type ClientOptions } from '../lib/connection/options';
 import { CommandFlags } from '../lib/connection/pending-command';
 import {
@@ -15,6 +15,7 @@ import {
   TimeoutError,
 } from '../lib/errors';
 import type { CommandArg, RespValue } from '../lib/resp/types';
+import { quietListener as quiet } from './support/quiet-listener';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 import { eventually } from './support/wait';
 
@@ -25,15 +26,6 @@ afterEach(() => {
 afterAll(async () => {
   await stopAll();
 });
-
-const quiet: ConnectionListener = {
-  onReady: () => undefined,
-  onError: () => undefined,
-  onReconnecting: () => undefined,
-  onClose: () => undefined,
-  onEnd: () => undefined,
-  onPush: () => undefined,
-};
 
 function connectionTo(redis: RedisProcess, options: ClientOptions = {}): Connection {
   const connection = new Connection(resolveOptions(redis.url, options), quiet);

@@ -14,11 +14,15 @@ import { encodeCommand, writeCommand } from '../resp/encoder';
 import type { CommandArg, RespValue } from '../resp/types';
 import { backoffDelay } from './backoff';
 import { CommandQueue } from './command-queue';
+import { abortedBeforeSending, CommandGuard, type CallOptions, type GuardHost } from './command-guard';
 import { Handshake, type HandshakeHost } from './handshake';
 import { Heartbeat, type HeartbeatHost } from './heartbeat';
+import type { FifoSink } from './reply-modes';
 import type { ResolvedOptions } from './options';
 import { CommandFlags, PendingCommand, prepareCommand, type Settle } from './pending-command';
 import { Watchdog, type WatchdogHost } from './watchdog';
+import { connectTraced, serverTrace, traceConnect, type AttemptTrace } from './tracing';
+import { tickNow } from './tick-clock';
 
 /**
  * TCP keepalive's first probe on a socket that carries a blocked command: no PING can pass the command
@@ -26,11 +30,19 @@ import { Watchdog, type WatchdogHost } from './watchdog';
  */
 const BLOCKED_KEEPALIVE_DELAY_MS = 5_000;
 
+/**
+ * A connection's state: 'idle' before `connect()`, 'connecting', 'ready', 'reconnecting' after a loss,
+ * 'closing' during `quit()`, 'closed' for good.
+ */
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
+/** What the `reconnecting` event tells. */
 export interface ReconnectingInfo {
+  /** The attempt about to be made: 1 for the first after a loss. */
   attempt: number;
+  /** The backoff before it, in milliseconds. */
   delayMs: number;
+  /** What ended the previous connection or attempt. */
   error: Error;
 }
 
@@ -46,6 +58,7 @@ export interface ConnectionListener {
   onReplyError?(error: ReplyError): void;
 }
 
+/** Counters and state of one connection, as `stats()` reports them. */
 export interface ConnectionStats {
   /** Written and awaiting a reply (including timed-out commands whose late reply is still owed). */
   inFlight: number;
@@ -59,7 +72,9 @@ export interface ConnectionStats {
   replies: number;
   /** Callers' commands that timed out. */
   timeouts: number;
+  /** Successful reconnections since the client was created. */
   reconnects: number;
+  /** The state now. */
   state: ConnectionState;
 }
 
@@ -99,11 +114,10 @@ export class Connection implements ReplySink {
   private readonly watchdog: Watchdog;
   private readonly handshake: Handshake;
   private readonly heartbeat: Heartbeat;
+  /** What the guards of commands sent with CallOptions reach this connection through. */
+  private readonly guardHost: GuardHost;
   private pendingBytes = 0;
   private flushScheduled = false;
-  /** Date.now() read once per tick for deadlines; valid while `tickClockSet` is true. */
-  private tickClock = 0;
-  private tickClockSet = false;
   private writable = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
@@ -112,9 +126,18 @@ export class Connection implements ReplySink {
   private quitWaiters: (() => void)[] = [];
   /** A socket was opened and its 'close' has not been told yet. */
   private closeOwed = false;
+  /** What disconnect(because) said: every later command is refused with it. */
+  private closedBecause: string | null = null;
   /** The address resolver is running for the current attempt: there is no socket yet. */
   private resolving = false;
+  /** The attempt being traced on `respline:connect`; null when nobody subscribes. */
+  private attemptTrace: AttemptTrace | null = null;
   private readonly counters = { sent: 0, replies: 0, reconnects: 0 };
+  /**
+   * The server's id (CLIENT ID) for the current socket, learned in its handshake with options.identify;
+   * null before that, or without it. It stays after the socket closes, until the next one opens.
+   */
+  serverId: number | null = null;
   readonly address: string;
 
   /**
@@ -125,7 +148,7 @@ export class Connection implements ReplySink {
   constructor(
     private readonly options: ResolvedOptions,
     private readonly listener: ConnectionListener,
-    frames?: (connection: ReplySink) => ReplySink,
+    frames?: (connection: FifoSink) => ReplySink,
   ) {
     this.decoder = new RespDecoder(frames === undefined ? this : frames(this), options.limits);
     this.address =
@@ -141,6 +164,9 @@ export class Connection implements ReplySink {
     const handshakeHost: HandshakeHost = {
       address: this.address,
       writeInternal: (command) => this.writeInternal(command),
+      identified: (id) => {
+        this.serverId = id;
+      },
       done: () => this.onHandshakeDone(),
       failed: (error) => this.dropSocket(error),
     };
@@ -158,6 +184,13 @@ export class Connection implements ReplySink {
       options.stallTimeout,
       this.address,
     );
+    this.guardHost = {
+      address: this.address,
+      cancel: (command, error) => this.cancel(command, error),
+      timedOut: () => {
+        this.watchdog.timeouts++;
+      },
+    };
     this.handshake = new Handshake(options, handshakeHost);
     this.heartbeat = new Heartbeat(heartbeatHost, options.heartbeatInterval, options.commandTimeout);
   }
@@ -195,6 +228,45 @@ export class Connection implements ReplySink {
   }
 
   /**
+   * Like `send`, with a signal and/or a timeout of its own (CallOptions): a signal already aborted
+   * rejects at once and nothing is sent; one that aborts later drops the command if it is still
+   * unwritten, or rejects it at once and absorbs its late reply if it was written, as a timeout does.
+   */
+  sendWith(args: readonly CommandArg[], flags: CommandFlags, options: CallOptions): Promise<RespValue> {
+    const { signal, timeout } = options;
+    if (signal?.aborted === true)
+      return Promise.reject(abortedBeforeSending(String(args[0]), signal, this.address));
+    const own = timeout !== undefined;
+    const command = new PendingCommand(args[0] as string, own ? flags | CommandFlags.OwnDeadline : flags);
+    const refusal = this.admit(command, args);
+    if (refusal !== null) return Promise.reject(refusal);
+    const promise = command.promise();
+    this.guard([command], options);
+    this.submit(command);
+    return promise;
+  }
+
+  /** Puts commands sent with CallOptions under a guard; an own deadline replaces the watchdog's. */
+  private guard(commands: PendingCommand[], options: CallOptions): void {
+    const timeout = options.timeout;
+    if (timeout !== undefined) for (const command of commands) command.deadline = Infinity;
+    new CommandGuard(this.guardHost, commands, options.signal, timeout ?? 0);
+  }
+
+  /** A guard's verdict on one of its commands (command-guard.ts). */
+  private cancel(command: PendingCommand, error: Error): void {
+    if (command.settled) return;
+    command.settled = true;
+    if (!command.sent) {
+      // Dropped: the flush, or the watchdog from the head, unlinks it later; its bytes go now.
+      this.pendingBytes -= command.bytes;
+      command.bytes = 0;
+      command.releaseArgs();
+    }
+    command.reject(error);
+  }
+
+  /**
    * Sends a command that may keep the server silent on this socket for `blockMs` (0: until it is
    * served), as BLPOP or XREAD BLOCK do; meant for a dedicated connection with nothing else in flight.
    * - Its deadline is `blockMs` + commandTimeout, none when either is 0.
@@ -202,13 +274,24 @@ export class Connection implements ReplySink {
    *   set to probe soon, is what notices a dead peer meanwhile, since no PING can pass a blocked command.
    * - It is never resent, even if read-only: its connection is meant to be closed, not reused, after a loss.
    */
-  sendBlocking(args: readonly CommandArg[], flags: CommandFlags, blockMs: number): Promise<RespValue> {
+  sendBlocking(
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    blockMs: number,
+    options?: CallOptions,
+  ): Promise<RespValue> {
+    const signal = options?.signal;
+    if (signal?.aborted === true)
+      return Promise.reject(abortedBeforeSending(String(args[0]), signal, this.address));
     const command = new PendingCommand(args[0] as string, flags & ~CommandFlags.ReadOnly);
     const refusal = this.admit(command, args);
     if (refusal !== null) return Promise.reject(refusal);
     const now = Date.now();
-    const bounded = blockMs > 0 && this.options.commandTimeout > 0;
-    command.deadline = bounded ? now + blockMs + this.options.commandTimeout : Infinity;
+    // A per-call timeout stands in for commandTimeout on top of the blocking time.
+    const timeout = options?.timeout ?? this.options.commandTimeout;
+    const bounded = blockMs > 0 && timeout > 0;
+    command.deadline = bounded ? now + blockMs + timeout : Infinity;
+    if (signal !== undefined) new CommandGuard(this.guardHost, [command], signal, 0);
     const watchdog = this.watchdog;
     watchdog.quietUntil = blockMs > 0 ? now + blockMs : Infinity;
     this.socket?.setKeepAlive(true, BLOCKED_KEEPALIVE_DELAY_MS);
@@ -228,11 +311,23 @@ export class Connection implements ReplySink {
     flags: CommandFlags,
     resolve: Settle<RespValue>,
     reject: Settle<Error>,
+    options?: CallOptions,
   ): void {
-    const command = new PendingCommand(args[0] as string, flags, resolve, reject);
+    if (options === undefined) {
+      const command = new PendingCommand(args[0] as string, flags, resolve, reject);
+      const refusal = this.admit(command, args);
+      if (refusal !== null) reject(refusal);
+      else this.submit(command);
+      return;
+    }
+    const signal = options.signal;
+    if (signal?.aborted === true) return reject(abortedBeforeSending(String(args[0]), signal, this.address));
+    const own = options.timeout !== undefined ? CommandFlags.OwnDeadline : 0;
+    const command = new PendingCommand(args[0] as string, flags | own, resolve, reject);
     const refusal = this.admit(command, args);
-    if (refusal !== null) reject(refusal);
-    else this.submit(command);
+    if (refusal !== null) return reject(refusal);
+    this.guard([command], options);
+    this.submit(command);
   }
 
   /**
@@ -248,16 +343,22 @@ export class Connection implements ReplySink {
    *   ConnectionError (sent: true); unwritten, they wait for the next socket together.
    * Each member settles once, through `settle(index, outcome)`; a ReplyError is an outcome like a reply.
    */
-  sendBatch(commands: readonly BatchCommand[], settle: BatchSettle): void {
+  sendBatch(commands: readonly BatchCommand[], settle: BatchSettle, options?: CallOptions): void {
     const count = commands.length;
     if (count === 0) return;
     const members = new Array<PendingCommand>(count);
-    let refusal: Error | null = this.batchRefusal(count);
+    const signal = options?.signal;
+    let refusal: Error | null =
+      signal?.aborted === true
+        ? abortedBeforeSending(String(commands[0].args[0]), signal, this.address)
+        : this.batchRefusal(count);
     let bytes = 0;
+    const own = options?.timeout !== undefined ? CommandFlags.OwnDeadline : CommandFlags.None;
     for (let i = 0; i < count && refusal === null; i++) {
       const { args, flags } = commands[i] as BatchCommand;
       const member = (outcome: RespValue | Error): void => settle(i, outcome);
-      const command = new PendingCommand(args[0] as string, flags & ~CommandFlags.ReadOnly, member, member);
+      const memberFlags = (flags & ~CommandFlags.ReadOnly) | own;
+      const command = new PendingCommand(args[0] as string, memberFlags, member, member);
       try {
         prepareCommand(command, args);
       } catch (error) {
@@ -275,20 +376,18 @@ export class Connection implements ReplySink {
       for (let i = 0; i < count; i++) settle(i, refusal);
       return;
     }
-    const deadline = this.options.commandTimeout > 0 ? this.now() + this.options.commandTimeout : 0;
-    for (const command of members) {
-      command.deadline = deadline;
-      this.enqueue(command);
-    }
+    const deadline = this.options.commandTimeout > 0 ? tickNow() + this.options.commandTimeout : 0;
+    for (const command of members) command.deadline = deadline;
+    // One guard for the batch: aborted or expired, it goes whole, as a batch does.
+    if (options !== undefined) this.guard(members, options);
+    for (const command of members) this.enqueue(command);
     if (this.state === 'idle') this.open();
   }
 
   /** Why a batch of `count` commands cannot be admitted now, or null; the arguments are checked apart. */
   private batchRefusal(count: number): Error | null {
     const state = this.state;
-    if (state === 'closing' || state === 'closed') {
-      return new ConnectionClosedError(`the client for ${this.address} is closed`);
-    }
+    if (state === 'closing' || state === 'closed') return this.closedError();
     if (this.inflight.length + this.queue.length + count > this.options.maxPending) {
       return new QueueFullError(
         `maxPending (${this.options.maxPending}) commands would be exceeded by a batch of ${count}`,
@@ -300,9 +399,7 @@ export class Connection implements ReplySink {
   /** Checks the bounds and the arguments; returns why the command is refused, or null. */
   private admit(command: PendingCommand, args: readonly CommandArg[]): Error | null {
     const state = this.state;
-    if (state === 'closing' || state === 'closed') {
-      return new ConnectionClosedError(`the client for ${this.address} is closed`);
-    }
+    if (state === 'closing' || state === 'closed') return this.closedError();
     if (this.inflight.length + this.queue.length >= this.options.maxPending) {
       return new QueueFullError(`maxPending (${this.options.maxPending}) commands are already pending`);
     }
@@ -373,12 +470,13 @@ export class Connection implements ReplySink {
     return done;
   }
 
-  /** Rejects everything pending with ConnectionClosedError and closes at once. */
-  disconnect(): void {
+  /** Rejects everything pending with ConnectionClosedError (saying `because`, if given) and closes at once. */
+  disconnect(because?: string): void {
     if (this.state === 'closed') return;
     this.state = 'closing';
-    const reason = () =>
-      new ConnectionClosedError(`disconnect() was called on the client for ${this.address}`);
+    const why = because ?? `disconnect() was called on the client for ${this.address}`;
+    if (because !== undefined) this.closedBecause = because;
+    const reason = () => new ConnectionClosedError(why);
     this.rejectInflight(reason);
     this.rejectQueued(reason);
     this.finish();
@@ -389,6 +487,11 @@ export class Connection implements ReplySink {
   wantsBuffers(): boolean {
     const head = this.inflight.head;
     return head !== null && (head.flags & CommandFlags.Buffers) !== 0;
+  }
+
+  /** The command the next reply answers: a reply mode tells the server's own frames from replies by it. */
+  awaited(): PendingCommand | null {
+    return this.inflight.head;
   }
 
   onReply(value: RespValue): void {
@@ -422,26 +525,12 @@ export class Connection implements ReplySink {
     if (this.state === 'ready' || this.state === 'closing') this.scheduleFlush();
     else this.reconnectTimer?.ref();
     if (this.options.commandTimeout > 0 && command.deadline === 0) {
-      command.deadline = this.now() + this.options.commandTimeout;
+      command.deadline = tickNow() + this.options.commandTimeout;
     }
     this.queue.push(command);
     this.pendingBytes += command.bytes;
     this.watchdog.watch(command.deadline);
   }
-
-  /** Commands issued in one tick share one clock reading, forgotten when the tick ends. */
-  private now(): number {
-    if (!this.tickClockSet) {
-      this.tickClock = Date.now();
-      this.tickClockSet = true;
-      process.nextTick(this.forgetClock);
-    }
-    return this.tickClock;
-  }
-
-  private readonly forgetClock = (): void => {
-    this.tickClockSet = false;
-  };
 
   /**
    * The flush runs in the check phase of the event loop's current pass: after every callback of the
@@ -522,6 +611,7 @@ export class Connection implements ReplySink {
   // ---- socket lifecycle ----
 
   private onHandshakeDone(): void {
+    this.settleAttempt(null);
     // quit() during the handshake: what it accepted, QUIT last, goes out now; no 'ready'.
     if (this.state === 'closing') return this.scheduleFlush();
     if (this.state !== 'connecting') return;
@@ -548,7 +638,11 @@ export class Connection implements ReplySink {
   private open(): void {
     const generation = ++this.generation;
     this.state = 'connecting';
+    if (connectTraced.hasSubscribers) {
+      this.attemptTrace = traceConnect({ ...serverTrace(this.options), attempt: this.attempt });
+    }
     this.writable = false;
+    this.serverId = null;
     this.decoder.reset();
     const resolver = this.options.addressResolver;
     if (resolver === undefined) return this.openSocket(generation, this.options.host, this.options.port);
@@ -618,6 +712,7 @@ export class Connection implements ReplySink {
     this.socket = null;
     this.writable = false;
     const superseded = new ConnectionError(`${this.address} closed the connection on HELLO`, false);
+    this.settleAttempt(superseded);
     this.rejectInflight(() => superseded);
     this.emitClose();
     // A 'close' listener may have ended the connection.
@@ -652,6 +747,7 @@ export class Connection implements ReplySink {
             cause: failure,
           });
     const cause = socketError ?? new ConnectionError(`${this.address} closed the connection`, true);
+    this.settleAttempt(cause);
     this.socket = null;
     this.writable = false;
     this.handshake.end();
@@ -689,6 +785,7 @@ export class Connection implements ReplySink {
         ),
       );
     }
+    this.failSocketBound(cause);
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(cause);
     this.emitClose();
     // Read again: a callback or a listener may have closed the connection meanwhile.
@@ -754,6 +851,7 @@ export class Connection implements ReplySink {
     this.socket = null;
     this.generation++;
     const closed = new ConnectionClosedError(`the client for ${this.address} is closed`);
+    this.settleAttempt(closed);
     this.rejectInflight(() => closed);
     this.rejectQueued(() => closed);
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(closed);
@@ -761,6 +859,20 @@ export class Connection implements ReplySink {
     this.emitClose();
     for (const resolve of this.quitWaiters.splice(0)) resolve();
     if (!wasClosed) this.listener.onEnd();
+  }
+
+  /** Ends the traced attempt, if one is being traced: ready (null), or failed with `error`. */
+  private settleAttempt(error: Error | null): void {
+    const trace = this.attemptTrace;
+    if (trace === null) return;
+    this.attemptTrace = null;
+    if (error === null) trace.succeeded();
+    else trace.failed(error);
+  }
+
+  /** Why nothing more may be sent: closed, and the reason disconnect() was given, if any. */
+  private closedError(): ConnectionClosedError {
+    return new ConnectionClosedError(this.closedBecause ?? `the client for ${this.address} is closed`);
   }
 
   private rejectInflight(reason: () => Error): void {
@@ -771,6 +883,26 @@ export class Connection implements ReplySink {
       command.reject(reason());
     }
     this.watchdog.inflightCleared();
+  }
+
+  /** Unwritten commands meant for the socket just lost alone (CommandFlags.SocketBound) fail now. */
+  private failSocketBound(cause: Error): void {
+    let bound: PendingCommand[] | null = null;
+    for (let command = this.queue.head; command !== null; command = command.next) {
+      if ((command.flags & CommandFlags.SocketBound) !== 0 && !command.settled) (bound ??= []).push(command);
+    }
+    if (bound === null) return;
+    // Rejected once the walk is over: a caller's callback may queue more.
+    for (const command of bound) {
+      this.cancel(
+        command,
+        new ConnectionError(
+          `connection to ${this.address} was lost before ${command.name} was sent; it was meant for that connection only (${cause.message})`,
+          false,
+          { cause },
+        ),
+      );
+    }
   }
 
   private rejectQueued(reason: () => Error): void {

@@ -12,6 +12,8 @@ export interface HandshakeStep {
   readonly args: readonly CommandArg[];
   /** Why the reply disqualifies the server (options.readyCheck), or null. */
   readonly verify?: (reply: RespValue) => Error | null;
+  /** Its reply is the server's id for this socket (CLIENT ID, options.identify). */
+  readonly identifies?: true;
 }
 
 /**
@@ -44,6 +46,9 @@ export function handshakeSteps(options: ResolvedOptions, withHello = true): Hand
   if (options.tracking) {
     steps.push({ label: 'CLIENT TRACKING', command: 'CLIENT TRACKING', args: ['CLIENT', 'TRACKING', 'ON'] });
   }
+  if (options.identify) {
+    steps.push({ label: 'CLIENT ID', command: 'CLIENT ID', args: ['CLIENT', 'ID'], identifies: true });
+  }
   // Last, once authenticated: a server of the wrong kind (a replica for a master) fails the attempt.
   const check = options.readyCheck;
   if (check !== undefined) {
@@ -58,6 +63,8 @@ export interface HandshakeHost {
   readonly address: string;
   /** Writes a command of the connection's own straight to the socket, ahead of anything queued. */
   writeInternal(command: PendingCommand): void;
+  /** The server's id for this socket (options.identify), before done(). */
+  identified(id: number): void;
   /** Every step was answered: the server is alive and the socket prepared. */
   done(): void;
   /** A step was refused, or connectTimeout ran out: the socket must be replaced. */
@@ -164,6 +171,8 @@ export class Handshake {
           if (epoch !== this.epoch) return;
           const refusal = entry.superseded ? null : (step.verify?.(reply) ?? null);
           if (refusal !== null) return this.host.failed(refusal);
+          if (step.identifies === true && !entry.superseded && typeof reply === 'number')
+            this.host.identified(reply);
           this.answer(entry, null);
         },
         (error: Error) => {

@@ -2,6 +2,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { InvalidArgumentError } from '../errors';
 import { DEFAULT_DECODER_LIMITS, type CommandArg, type DecoderLimits, type RespValue } from '../resp/types';
 
+/** How a Client reconnects after losing its connection: exponential backoff with jitter. */
 export interface ReconnectOptions {
   /** First delay before reconnecting, in ms. */
   minDelay?: number;
@@ -51,12 +52,15 @@ export interface ReadyCheck {
   verify(reply: RespValue): Error | null;
 }
 
+/** Options of a {@link Client}; a URL's credentials, database and TLS scheme fill what is not given here. */
 export interface ClientOptions {
   /** 2 or 3: sends HELLO with that version. Without it, RESP2 and no HELLO. */
   protocol?: 2 | 3;
   /** Sent as CLIENT SETNAME (or in HELLO) on every connection. */
   name?: string;
+  /** ACL user for AUTH (or HELLO … AUTH); `default` when only a password is given. */
   username?: string;
+  /** Password for AUTH. Never shown in messages, events, stats or inspection. */
   password?: string;
   /** Logical database, sent as SELECT. Overrides the URL's path. */
   db?: number;
@@ -101,6 +105,7 @@ export interface ClientOptions {
   role?: 'master' | 'replica';
   /** The sentinels' credentials, separate from the data servers' `username` / `password`. */
   sentinelUsername?: string;
+  /** Password for the sentinels; never shown, like `password`. */
   sentinelPassword?: string;
   /**
    * Client-side caching of single-key reads, kept true by CLIENT TRACKING invalidations. Needs
@@ -112,6 +117,17 @@ export interface ClientOptions {
    * for cluster nodes: a server without cluster support refuses it, and connect() fails.
    */
   readOnly?: boolean;
+  /**
+   * What the `respline:command` TracingChannel publishes of a command's arguments: nothing ('none',
+   * the default) or its keys only ('keys'). Values, and anything that is not a key, never.
+   */
+  tracing?: TracingOptions;
+}
+
+/** See `ClientOptions.tracing`. */
+export interface TracingOptions {
+  /** 'none' (the default): no arguments are published; 'keys': only the command's keys. */
+  args?: 'none' | 'keys';
 }
 
 export interface ResolvedOptions {
@@ -140,7 +156,14 @@ export interface ResolvedOptions {
   readyCheck?: ReadyCheck;
   /** Sends CLIENT TRACKING ON on every new socket: the client-side cache needs it. */
   tracking: boolean;
+  /**
+   * Sends CLIENT ID in every handshake, so the server's id of each socket is known before anything is
+   * written on it: Cluster repair kills a lost socket by that id (see Client.identifyConnections).
+   */
+  identify: boolean;
   readOnly: boolean;
+  /** Publish keys on `respline:command` (tracing: { args: 'keys' }). */
+  traceKeys: boolean;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -209,7 +232,9 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
       idleTimeout: nonNegative('pool.idleTimeout', options.pool?.idleTimeout ?? DEFAULTS.poolIdleTimeout),
     },
     tracking: options.cache !== undefined,
+    identify: false,
     readOnly: options.readOnly === true,
+    traceKeys: traceKeys(options.tracing),
   };
   // Not enumerable, so logging, inspecting or serialising the options never shows it.
   Object.defineProperty(resolved, 'password', {
@@ -283,6 +308,14 @@ export function redactUrl(url: string): string {
   const colon = credentials.indexOf(':');
   const user = colon === -1 ? '' : credentials.slice(0, colon);
   return `${scheme}${user}:***@${url.slice(whole.length)}`;
+}
+
+function traceKeys(tracing: TracingOptions | undefined): boolean {
+  const args = tracing?.args ?? 'none';
+  if (args !== 'none' && args !== 'keys') {
+    throw new InvalidArgumentError(`tracing.args must be 'none' or 'keys', got ${String(args)}`);
+  }
+  return args === 'keys';
 }
 
 function nonNegative(name: string, value: number): number {

@@ -23,6 +23,18 @@ export const CommandFlags = {
    * from memory (set by the command definitions, lib/commands/define.ts).
    */
   Cacheable: 16,
+  /**
+   * The command keeps its own deadline (a per-call `timeout`, lib/connection/command-guard.ts): the
+   * watchdog, whose one timer assumes deadlines that grow along each queue, looks past it.
+   */
+  OwnDeadline: 32,
+  /**
+   * Meant for the socket open when it was sent, and no other: if that socket is lost before the command
+   * is written, it fails (ConnectionError, sent: false) instead of waiting for the next one. Cluster
+   * repair sends with it to a server whose process it has checked on this socket: the next socket may
+   * reach a process restarted empty, or one a repair has not caught up yet.
+   */
+  SocketBound: 64,
 } as const;
 export type CommandFlags = number;
 

@@ -17,7 +17,9 @@ export interface WatchdogHost {
  * unexpired in-flight command, that of the head of the write queue, or the stall deadline. Deadlines
  * are set when commands are accepted, with one commandTimeout, so along each queue they grow and the
  * heads are enough to look at. (A command with an earlier deadline of its own, a heartbeat PING,
- * merely waits for the ones before it.) A timed-out in-flight command keeps its slot, so its late
+ * merely waits for the ones before it.) A command sent with its own timeout (CommandFlags.OwnDeadline)
+ * has a timer of its own (command-guard.ts) and is looked past here, so it neither holds up the ones
+ * behind it nor waits for the ones before it. A timed-out in-flight command keeps its slot, so its late
  * reply is absorbed there and never reaches another caller.
  */
 export class Watchdog {
@@ -114,7 +116,7 @@ export class Watchdog {
     let wake = Infinity;
     const firstInflight = this.firstUnexpiredInflight();
     if (firstInflight !== null && firstInflight.deadline > 0) wake = firstInflight.deadline;
-    const firstQueued = queue.head;
+    const firstQueued = firstWatched(queue.head);
     if (firstQueued !== null && firstQueued.deadline > 0) wake = Math.min(wake, firstQueued.deadline);
     if (inflight.length > 0 && this.stallTimeout > 0)
       wake = Math.min(wake, Math.max(this.progressAt, this.quietUntil) + this.stallTimeout);
@@ -122,15 +124,13 @@ export class Watchdog {
   }
 
   private firstUnexpiredInflight(): PendingCommand | null {
-    let command = this.scanFrom ?? this.inflight.head;
-    while (command !== null && command.settled) command = command.next;
-    return command;
+    return firstWatched(this.scanFrom ?? this.inflight.head);
   }
 
   private expireInflight(now: number): void {
     let command = this.scanFrom ?? this.inflight.head;
     while (command !== null) {
-      if (!command.settled) {
+      if (!command.settled && (command.flags & CommandFlags.OwnDeadline) === 0) {
         if (command.deadline === 0 || command.deadline > now) break;
         this.timeOut(command, true);
       }
@@ -153,6 +153,17 @@ export class Watchdog {
       const command = queue.shift() as PendingCommand;
       this.host.dequeued(command);
       if (!command.settled) this.timeOut(command, false);
+    }
+    // A head with a deadline of its own stays queued until written; whatever expired behind it is
+    // settled in place (a batch, sharing one deadline, still expires whole), and the flush drops it.
+    let command = queue.head;
+    if (command === null || (command.flags & CommandFlags.OwnDeadline) === 0) return;
+    for (command = command.next; command !== null; command = command.next) {
+      if (command.settled || (command.flags & CommandFlags.OwnDeadline) !== 0) continue;
+      if (command.deadline === 0 || command.deadline > now) break;
+      this.host.dequeued(command);
+      command.bytes = 0;
+      this.timeOut(command, false);
     }
   }
 
@@ -181,4 +192,11 @@ export class Watchdog {
       ),
     );
   }
+}
+
+/** The first command from `command` on that the watchdog answers for: unsettled, with no deadline of its own. */
+function firstWatched(command: PendingCommand | null): PendingCommand | null {
+  while (command !== null && (command.settled || (command.flags & CommandFlags.OwnDeadline) !== 0))
+    command = command.next;
+  return command;
 }

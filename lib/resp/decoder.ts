@@ -7,7 +7,9 @@ import { DEFAULT_DECODER_LIMITS, type DecoderLimits, type RespValue } from './ty
 export interface ReplySink {
   /** Asked once per top-level frame, before it is decoded: should strings become Buffers? */
   wantsBuffers(): boolean;
+  /** Called with each complete top-level reply, in order (an error reply as a ReplyError). */
   onReply(value: RespValue): void;
+  /** Called with each complete RESP3 push frame (pub/sub messages, invalidations). */
   onPush(value: RespValue[]): void;
 }
 

@@ -16,6 +16,7 @@ export type RespValue =
 /** What a caller may pass as a command argument. */
 export type CommandArg = string | Buffer | number;
 
+/** What a server may make the decoder allocate; a frame past any of them is a ProtocolError. */
 export interface DecoderLimits {
   /** Largest bulk string accepted, in bytes. Default 512 MiB, Redis's proto-max-bulk-len. */
   maxBulkLength: number;
