@@ -7,10 +7,20 @@ import { shaped, type Transform } from './commands/reply';
 import { Connection, type ConnectionStats, type ReconnectingInfo } from './connection/connection';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './connection/options';
 import { CommandFlags } from './connection/pending-command';
+import { abortedBeforeSending, type CallOptions } from './connection/command-guard';
+import { batchTraced, commandTraced, serverTrace, type ServerTrace } from './connection/tracing';
 import { InvalidArgumentError } from './errors';
+import { traceBatch, traceCommand } from './client/command-tracing';
+import {
+  abortable,
+  OptionsView,
+  resolveCallOptions,
+  type CommandOptions,
+  type ViewHost,
+} from './client/with-options';
 import { attachSentinel } from './sentinel/attach';
 import type { SentinelDiscovery } from './sentinel/discovery';
-import type { BatchCommand } from './client/batch';
+import { sendBatch, type BatchCommand } from './client/batch';
 import { execTransaction } from './client/exec-transaction';
 import { runIsolated, type IsolatedConnection } from './client/isolated-connection';
 import { ConnectionPool, type PoolStats } from './client/pool';
@@ -39,14 +49,16 @@ import {
   type ElementScanOptions,
   type ScanOptions,
 } from './client/scan';
-import { Pipeline } from './pipeline';
+import { Pipeline, type PipelineExec } from './pipeline';
 import type { CommandArg, RespValue } from './resp/types';
 
+/** The events of a {@link Client}, for `on`, `once` and `off`. */
 export interface ClientEvents {
   /** The handshake finished; queued commands are going out. Fires again after every reconnect. */
   ready: () => void;
   /** A socket or protocol failure. Emitted only when someone listens, so it never crashes a process. */
   error: (error: Error) => void;
+  /** The connection was lost; the next attempt starts after `info.delayMs`. */
   reconnecting: (info: ReconnectingInfo) => void;
   /** A socket closed. */
   close: () => void;
@@ -56,8 +68,14 @@ export interface ClientEvents {
   push: (message: RespValue[]) => void;
   /** The subscriber connection came back and every channel, pattern and shard channel is subscribed again. */
   resubscribed: () => void;
+  /**
+   * The server ended a shard channel's subscription by itself (Redis Cluster moved its slot to another
+   * node) and its listeners are dropped: subscribe again where the slot lives now (RedisCluster does).
+   */
+  sunsubscribed: (channel: string) => void;
 }
 
+/** What `stats()` returns: the shared connection's counters, the pool's, and the cache's. */
 export type ClientStats = ConnectionStats & {
   /** The dedicated connections of isolated(): open (idle or leased), idle, leased, and leases waiting. */
   pool: PoolStats;
@@ -82,6 +100,13 @@ export class Client extends CommandApi<'promise'> {
   private readonly subscriber: Subscriber;
   private readonly monitors = new Set<Monitor>();
   private readonly resolved: ResolvedOptions;
+  /** Where traces say commands go (lib/connection/tracing.ts). */
+  private readonly server: ServerTrace;
+  /** Traces every pipeline's exec on `respline:batch` while someone subscribes. */
+  private readonly tracedPipelines: PipelineExec;
+  /** What withOptions() views send through; made on first use. */
+  private viewHost: ViewHost | null = null;
+  private plainView: OptionsView | null = null;
 
   constructor(url?: string | ClientOptions, options?: ClientOptions) {
     super();
@@ -94,9 +119,12 @@ export class Client extends CommandApi<'promise'> {
     const cacheOptions = (typeof url === 'string' ? options : url)?.cache;
     this.cache = cacheOptions === undefined ? null : new ClientCache(cacheOptions, resolved.protocol);
     this.resolved = resolved;
+    this.server = serverTrace(resolved);
+    this.tracedPipelines = this.pipelineExec(undefined);
     this.subscriber = new Subscriber(resolved, {
       onResubscribed: () => this.events.emit('resubscribed'),
       onError: (error) => this.emitError(error),
+      onShardDropped: (channel) => this.events.emit('sunsubscribed', channel),
     });
     this.pool = this.createPool(resolved);
     this.blocking = new BlockingCommands(this.pool, resolved.commandTimeout);
@@ -135,6 +163,11 @@ export class Client extends CommandApi<'promise'> {
         this.connection.reconnect(reason);
         this.subscriber.reconnect(reason);
         this.pool.retireIdle();
+        // Leased connections (isolated(), blocking commands) are closed, not moved: a WATCH or an open
+        // MULTI would not follow them, and nothing more may reach a demoted master.
+        this.pool.closeLeased(
+          `${reason.message}: this dedicated connection (isolated() or a blocking command) was closed with it; run it again`,
+        );
       },
       error: (error) => this.emitError(error),
     });
@@ -145,6 +178,7 @@ export class Client extends CommandApi<'promise'> {
     return this.connection.address;
   }
 
+  /** The shared connection's state now; see {@link ConnectionState}. */
   get status(): ReturnType<Connection['stats']>['state'] {
     return this.connection.status;
   }
@@ -162,9 +196,127 @@ export class Client extends CommandApi<'promise'> {
   /** Commands recorded now and sent together, in one write, by `exec()`. */
   pipeline(): Pipeline {
     return new Pipeline((args, flags, settle) => {
-      if (args instanceof InvalidArgumentError) settle(args);
-      else this.connection.sendTo(args, flags, settle, settle);
+      if (args instanceof InvalidArgumentError) return settle(args);
+      const done = this.cache === null ? settle : this.cache.settleAfterWrite(args, flags, settle);
+      this.connection.sendTo(args, flags, done, done);
+    }, this.tracedPipelines);
+  }
+
+  /**
+   * A view with every command method, `pipeline()` and `multi()`, whose commands carry an AbortSignal
+   * and/or a timeout of their own:
+   * `await client.withOptions({ signal: AbortSignal.timeout(50) }).get('k')`.
+   *
+   * - A command not yet written when the signal aborts is dropped: the server never sees it; it rejects
+   *   with AbortError, `sent: false`.
+   * - A command already written rejects at once with AbortError, `sent: true`; it may still run (a
+   *   write may still apply), and its late reply is absorbed, as after a timeout.
+   * - A signal already aborted rejects every call at once; nothing is sent.
+   * - `timeout` replaces commandTimeout for these commands (0: none).
+   * - A pipeline's or transaction's `exec()` honours them for the batch as a whole.
+   */
+  withOptions(options: CommandOptions): OptionsView {
+    const call = resolveCallOptions(options, undefined);
+    // No option set: one view serves every such call, so `withOptions({})` per request costs nothing.
+    if (call === undefined) return (this.plainView ??= new OptionsView(this.views(), undefined));
+    return new OptionsView(this.views(), call);
+  }
+
+  private views(): ViewHost {
+    return (this.viewHost ??= {
+      dispatch: (args, flags, transform, options) => {
+        if (args instanceof InvalidArgumentError) return Promise.reject(args);
+        if (options === undefined) return this.dispatch(args, flags, transform);
+        if (commandTraced.hasSubscribers) {
+          return traceCommand(this.server, this.resolved.traceKeys, args, () =>
+            this.sendWith(args, flags, transform, options),
+          );
+        }
+        return this.sendWith(args, flags, transform, options);
+      },
+      pipeline: (options) =>
+        options === undefined
+          ? this.pipeline()
+          : new Pipeline((args, flags, settle) => {
+              if (args instanceof InvalidArgumentError) return settle(args);
+              const done = this.cache === null ? settle : this.cache.settleAfterWrite(args, flags, settle);
+              this.connection.sendTo(args, flags, done, done, options);
+            }, this.pipelineExec(options)),
+      multi: (options) =>
+        new Transaction((commands) =>
+          this.tracedTransaction(commands, () =>
+            this.afterBatch(commands, execTransaction(this.connection, commands, options)),
+          ),
+        ),
     });
+  }
+
+  /** A pipeline's exec under `options`' signal, traced on `respline:batch` while someone subscribes. */
+  private pipelineExec(options: CallOptions | undefined): PipelineExec {
+    return {
+      signal: options?.signal,
+      around: (commands, run) =>
+        batchTraced.hasSubscribers ? traceBatch(this.server, 'pipeline', commands, run) : run(),
+    };
+  }
+
+  /** With a cache, the batch's writes drop their keys' entries before its caller sees the replies. */
+  private afterBatch<T>(commands: readonly BatchCommand[], reply: Promise<T>): Promise<T> {
+    return this.cache === null ? reply : this.cache.afterBatch(commands, reply);
+  }
+
+  private tracedTransaction(
+    commands: readonly BatchCommand[],
+    run: () => Promise<RespValue[]>,
+  ): Promise<RespValue[]> {
+    return batchTraced.hasSubscribers ? traceBatch(this.server, 'multi', commands, run) : run();
+  }
+
+  /** A command of a view with options: the connection drops or absorbs it as its signal and timeout say. */
+  private sendWith(
+    args: CommandArg[],
+    flags: CommandFlags,
+    transform: Transform | null,
+    options: CallOptions,
+  ): Promise<unknown> {
+    if (this.cache !== null && (flags & CommandFlags.Cacheable) !== 0) {
+      const cache = this.cache;
+      return this.cachedWith(args, options, () => cache.read(args, flags, transform, this.connection));
+    }
+    return shaped(this.sendRaw(args, flags, options), transform, args);
+  }
+
+  /**
+   * A read through the client-side cache is shared by every caller of its key, so it cannot be
+   * withdrawn: the signal releases this caller alone, and the read goes on for the others.
+   */
+  private cachedWith<T>(
+    args: readonly CommandArg[],
+    options: CallOptions,
+    read: () => Promise<T>,
+  ): Promise<T> {
+    const signal = options.signal;
+    const name = String(args[0]);
+    if (signal?.aborted === true) return Promise.reject(abortedBeforeSending(name, signal, this.address));
+    return abortable(read(), signal, name, `reading through the client-side cache (${this.address})`);
+  }
+
+  /**
+   * One command's raw reply, sent as its flags and options say; the cache is not consulted, but a
+   * write drops its keys' entries on its reply (`ClientCache.afterWrite`).
+   */
+  private sendRaw(
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    options: CallOptions | undefined,
+  ): Promise<RespValue> {
+    const reply =
+      (flags & CommandFlags.Blocking) !== 0
+        ? this.sendBlockable(args, flags, options)
+        : options === undefined
+          ? this.connection.send(args, flags)
+          : this.connection.sendWith(args, flags, options);
+    return this.cache === null ? reply : this.cache.afterWrite(args, flags, reply);
   }
 
   /**
@@ -173,7 +325,11 @@ export class Client extends CommandApi<'promise'> {
    * belongs in `isolated()`.
    */
   multi(): Transaction {
-    return new Transaction((commands) => execTransaction(this.connection, commands));
+    return new Transaction((commands) =>
+      this.tracedTransaction(commands, () =>
+        this.afterBatch(commands, execTransaction(this.connection, commands)),
+      ),
+    );
   }
 
   /**
@@ -185,21 +341,60 @@ export class Client extends CommandApi<'promise'> {
   isolated<T>(fn: (connection: IsolatedConnection) => Promise<T> | T): Promise<T> {
     if (typeof fn !== 'function')
       return Promise.reject(new InvalidArgumentError('isolated() takes a function'));
-    return this.pool.lease().then((lease) => runIsolated(lease, this.db, fn));
+    return this.pool.lease().then((lease) => runIsolated(lease, this.db, fn, this.cache));
   }
 
   /**
    * Runs ready-made commands (name first) as one MULTI … EXEC batch and resolves with EXEC's raw reply
    * per command: what layers above the Client (clusters) use instead of `multi()`. Rejects as `exec()` does.
+   *
+   * @internal
    */
   sendTransaction(commands: readonly BatchCommand[]): Promise<RespValue[]> {
     for (const { args } of commands) {
       const refusal = stateChangeRefusal(args, StateChange.None);
       if (refusal !== undefined) return Promise.reject(refusal);
     }
-    return execTransaction(this.connection, commands);
+    return this.tracedTransaction(commands, () =>
+      this.afterBatch(commands, execTransaction(this.connection, commands)),
+    );
   }
 
+  /**
+   * Sends ready-made commands that must leave together: all admitted or none (a full queue refuses the
+   * whole batch), back to back in one write, none resent alone after a lost socket. Settles with each
+   * one's reply or Error, in order, and never rejects. RedisCluster sends ASKING and its command so.
+   *
+   * @internal
+   */
+  sendTogether(commands: readonly BatchCommand[]): Promise<(RespValue | Error)[]> {
+    for (const { args } of commands) {
+      const refusal = stateChangeRefusal(args, StateChange.None);
+      if (refusal !== undefined) return Promise.resolve(commands.map(() => refusal));
+    }
+    return this.afterBatch(commands, sendBatch(this.connection, commands));
+  }
+
+  /**
+   * Asks for the server's id of every socket of the shared connection from now on (CLIENT ID, sent in
+   * the handshake, so it is known before anything is written on the socket). Cluster repair uses it to
+   * kill a socket it gave up on, whose commands could otherwise still run after a repair.
+   * @internal
+   */
+  identifyConnections(): void {
+    this.resolved.identify = true;
+  }
+
+  /**
+   * The server's id (CLIENT ID) of the shared connection's current socket, once its handshake learned
+   * it (see identifyConnections); null before.
+   * @internal
+   */
+  get connectionId(): number | null {
+    return this.connection.serverId;
+  }
+
+  /** Counters of the shared connection, the pool of dedicated connections and the cache, right now. */
   stats(): ClientStats {
     const stats: ClientStats = { ...this.connection.stats(), pool: this.pool.stats() };
     if (this.cache !== null) stats.cache = this.cache.stats();
@@ -214,6 +409,7 @@ export class Client extends CommandApi<'promise'> {
     return scanConnection(this, keyScan(TEXT, options));
   }
 
+  /** As `scanIterator`, with each key as a Buffer. */
   scanBufferIterator(options?: ScanOptions): AsyncGenerator<Buffer, void, undefined> {
     return scanConnection(this, keyScan(BYTES, options));
   }
@@ -226,6 +422,7 @@ export class Client extends CommandApi<'promise'> {
     return scanConnection(this, hashScan(TEXT, key, options));
   }
 
+  /** As `hscanIterator`, with Buffers. */
   hscanBufferIterator(
     key: RedisKey,
     options?: ElementScanOptions,
@@ -238,6 +435,7 @@ export class Client extends CommandApi<'promise'> {
     return scanConnection(this, setScan(TEXT, key, options));
   }
 
+  /** As `sscanIterator`, with Buffers. */
   sscanBufferIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<Buffer, void, undefined> {
     return scanConnection(this, setScan(BYTES, key, options));
   }
@@ -247,6 +445,7 @@ export class Client extends CommandApi<'promise'> {
     return scanConnection(this, sortedSetScan(TEXT, key, options));
   }
 
+  /** As `zscanIterator`, with Buffer members. */
   zscanBufferIterator(
     key: RedisKey,
     options?: ElementScanOptions,
@@ -308,10 +507,12 @@ export class Client extends CommandApi<'promise'> {
     return this.subscriber.unsubscribe('channel', channels);
   }
 
+  /** Removes every listener of these patterns (of all patterns when none is named). */
   punsubscribe(...patterns: string[]): Promise<void> {
     return this.subscriber.unsubscribe('pattern', patterns);
   }
 
+  /** Removes every listener of these shard channels (of all shard channels when none is named). */
   sunsubscribe(...channels: string[]): Promise<void> {
     return this.subscriber.unsubscribe('shard', channels);
   }
@@ -357,16 +558,19 @@ export class Client extends CommandApi<'promise'> {
     if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
   }
 
+  /** Adds a listener for one of {@link ClientEvents}. */
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this {
     this.events.on(event, listener);
     return this;
   }
 
+  /** Adds a listener called at most once. */
   once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this {
     this.events.once(event, listener);
     return this;
   }
 
+  /** Removes a listener added by `on` or `once`. */
   off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this {
     this.events.off(event, listener);
     return this;
@@ -379,22 +583,56 @@ export class Client extends CommandApi<'promise'> {
   sendCommand(
     args: readonly CommandArg[],
     flags: CommandFlags = flagsOf(String(args[0])),
+    options?: CommandOptions,
   ): Promise<RespValue> {
     // Ready-made arguments skipped the command methods' checks: a MULTI or SELECT here would change
     // the connection every caller shares.
     const refusal = stateChangeRefusal(args, StateChange.None);
     if (refusal !== undefined) return Promise.reject(refusal);
-    if ((flags & CommandFlags.Blocking) !== 0) return this.sendBlockable(args, flags);
-    if (this.cache !== null && (flags & CommandFlags.Cacheable) !== 0)
-      return this.cache.read(args, flags, null, this.connection) as Promise<RespValue>;
-    return this.connection.send(args, flags);
+    let call: CallOptions | undefined;
+    try {
+      call = options === undefined ? undefined : resolveCallOptions(options, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (commandTraced.hasSubscribers) {
+      return traceCommand(this.server, this.resolved.traceKeys, args, () =>
+        this.sendReady(args, flags, call),
+      );
+    }
+    return this.sendReady(args, flags, call);
+  }
+
+  private sendReady(
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    options: CallOptions | undefined,
+  ): Promise<RespValue> {
+    if (
+      this.cache !== null &&
+      (flags & CommandFlags.Cacheable) !== 0 &&
+      (flags & CommandFlags.Blocking) === 0
+    ) {
+      const cache = this.cache;
+      const read = () => cache.read(args, flags, null, this.connection) as Promise<RespValue>;
+      return options === undefined ? read() : this.cachedWith(args, options, read);
+    }
+    return this.sendRaw(args, flags, options);
   }
 
   /** A command that may block: on a leased connection when this call does block (XREAD only with BLOCK). */
-  private sendBlockable(args: readonly CommandArg[], flags: CommandFlags): Promise<RespValue> {
+  private sendBlockable(
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    options?: CallOptions,
+  ): Promise<RespValue> {
     const blockMs = blockingTime(args);
-    if (blockMs === undefined) return this.connection.send(args, flags);
-    return this.blocking.send(args, flags, blockMs);
+    if (blockMs === undefined) {
+      return options === undefined
+        ? this.connection.send(args, flags)
+        : this.connection.sendWith(args, flags, options);
+    }
+    return this.blocking.send(args, flags, blockMs, options);
   }
 
   private createPool(resolved: ResolvedOptions): ConnectionPool {
@@ -416,13 +654,39 @@ export class Client extends CommandApi<'promise'> {
     transform: Transform | null,
   ): Promise<unknown> {
     if (args instanceof InvalidArgumentError) return Promise.reject(args);
-    if (this.cache !== null && (flags & CommandFlags.Cacheable) !== 0)
-      return this.cache.read(args, flags, transform, this.connection);
+    if (commandTraced.hasSubscribers) {
+      return traceCommand(this.server, this.resolved.traceKeys, args, () =>
+        this.sendPlain(args, flags, transform),
+      );
+    }
+    if (this.cache !== null) return this.dispatchCached(args, flags, transform, this.cache);
     const reply =
       (flags & CommandFlags.Blocking) === 0
         ? this.connection.send(args, flags)
         : this.sendBlockable(args, flags);
     return shaped(reply, transform, args);
+  }
+
+  /** dispatch() with a cache: a write drops its keys' entries before its caller resumes (read-your-own-writes). */
+  private dispatchCached(
+    args: CommandArg[],
+    flags: CommandFlags,
+    transform: Transform | null,
+    cache: ClientCache,
+  ): Promise<unknown> {
+    if ((flags & CommandFlags.Cacheable) !== 0) return cache.read(args, flags, transform, this.connection);
+    const reply =
+      (flags & CommandFlags.Blocking) === 0
+        ? cache.send(args, flags, this.connection)
+        : cache.afterWrite(args, flags, this.sendBlockable(args, flags));
+    return shaped(reply, transform, args);
+  }
+
+  /** dispatch()'s own path, for the traced call: one command with neither signal nor timeout. */
+  private sendPlain(args: CommandArg[], flags: CommandFlags, transform: Transform | null): Promise<unknown> {
+    if (this.cache !== null && (flags & CommandFlags.Cacheable) !== 0)
+      return this.cache.read(args, flags, transform, this.connection);
+    return shaped(this.sendRaw(args, flags, undefined), transform, args);
   }
 }
 

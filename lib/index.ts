@@ -1,8 +1,15 @@
+/**
+ * respline: a pipelined RESP2/RESP3 Redis client with typed commands, RedisCluster and Sentinel
+ * support, and a sharded, replicated Cluster over independent servers.
+ *
+ * @module respline
+ */
 export { Client, type ClientEvents, type ClientStats } from './client';
 export { Pipeline } from './pipeline';
 export { Transaction } from './client/transaction';
 export type { IsolatedConnection } from './client/isolated-connection';
 export type { PoolStats } from './client/pool';
+export type { CacheStats } from './client/cache';
 export { Script, type ScriptOptions } from './client/script';
 export type { ScanOptions, ElementScanOptions } from './client/scan';
 export type {
@@ -13,8 +20,17 @@ export type {
   SubscriptionKind,
 } from './client/subscriber';
 export type { Monitor, MonitorEvent, MonitorListener } from './client/monitor';
-export type { ClientOptions, PoolOptions, ReconnectOptions } from './connection/options';
-export type { ReconnectingInfo, ConnectionState } from './connection/connection';
+export type {
+  ClientOptions,
+  PoolOptions,
+  ReconnectOptions,
+  CacheOptions,
+  TracingOptions,
+} from './connection/options';
+export type { OptionsView, CommandOptions } from './client/with-options';
+export { TRACING_CHANNELS } from './connection/tracing';
+export type { CommandTrace, BatchTrace, ConnectTrace, ServerTrace } from './connection/tracing';
+export type { ReconnectingInfo, ConnectionState, ConnectionStats } from './connection/connection';
 export type { RedisKey } from './commands/api';
 export type { SetOptions, MsetEntries, FieldEntries, ScoreInput } from './commands/arguments';
 export type { ScriptCallParams } from './commands/script-calls';
@@ -90,18 +106,24 @@ export { RespDecoder, type ReplySink } from './resp/decoder';
 export { encodeCommand } from './resp/encoder';
 export * from './errors';
 export { Cluster } from './cluster/cluster';
-export type { ClusterOptions, WriteAck, ReadFrom } from './cluster/cluster-options';
+export type { ClusterOptions, WriteAck, ReadFrom, RepairOptions } from './cluster/cluster-options';
 export type {
   ClusterEvents,
   ServerInfo,
   ServerHealth,
   ServerOutcome,
   ReplicaErrorDetail,
+  ServerState,
+  StaleReason,
+  RepairMode,
+  RepairProgress,
+  RepairSummary,
 } from './cluster/events';
+export { REPAIR_KEY_PREFIX } from './cluster/repair-keys';
 export {
   RedisCluster,
   type RedisClusterEvents,
   type RedisClusterNodeOutcome,
 } from './redis-cluster/redis-cluster';
 export type { RedisClusterOptions, RedisClusterReadFrom } from './redis-cluster/options';
-export type { RedisClusterNodeInfo, RedisClusterNodeHealth } from './redis-cluster/node';
+export type { RedisClusterNodeInfo, RedisClusterNodeHealth, NodeRole } from './redis-cluster/node';

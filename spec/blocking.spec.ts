@@ -219,10 +219,12 @@ describe('XREAD BLOCK and WAIT on a leased connection', () => {
     ]);
   });
 
-  test('WAIT 1 300 with commandTimeout 100 resolves 0 (no replica) and a later GET completes first', async () => {
-    const c = client({ commandTimeout: 100 });
+  // The deadline is the blocking time plus commandTimeout: WAIT outlives commandTimeout. 300 ms of slack,
+  // not 100: one CI run took longer than that to lease, handshake and answer.
+  test('WAIT 1 1000 with commandTimeout 300 resolves 0 (no replica) and a later GET completes first', async () => {
+    const c = client({ commandTimeout: 300 });
     const completions: string[] = [];
-    const waited = c.wait(1, 300).then((count) => {
+    const waited = c.wait(1, 1000).then((count) => {
       completions.push('WAIT');
       return count;
     });

@@ -7,7 +7,11 @@
  * answered after any invalidation push that write caused, on the same socket.
  */
 import { Client } from '../lib/client';
-import { ClientCache, MISS } from '../lib/client/cache';
+import { ClientCache, EVERY_KEY, MISS, writtenBy, type CacheBackend } from '../lib/client/cache';
+import { COMMAND_NAMES, commandInfo } from '../lib/commands/command-table';
+import { routableKeyPositions } from '../lib/commands/movable-keys';
+import { CommandFlags, type Settle } from '../lib/connection/pending-command';
+import type { CommandArg, RespValue } from '../lib/resp/types';
 import { Cluster } from '../lib/cluster/cluster';
 import { InvalidArgumentError } from '../lib/errors';
 import { FaultProxy } from '../lib/testing/fault-proxy';
@@ -152,6 +156,115 @@ describe('client-side cache', () => {
     const { hits, misses } = reader.stats().cache ?? { hits: 0, misses: 0 };
     expect(hits).toBeGreaterThan(0);
     expect(hits + misses).toBe(reads + 1);
+  });
+
+  // Why the cache does not write its own SETs through, and tracks without NOLOOP: after any write to
+  // a key, even the tracked client's own, the server stops tracking that key for every client, so a
+  // value kept from our own write would never hear of a later write by someone else.
+  it("after the reader's own write, a later write by another client is still seen", async () => {
+    const reader = cachedClient();
+    const writer = plainClient();
+    await Promise.all([reader.connect(), writer.connect()]);
+    const key = `own-then-theirs:${Date.now()}`;
+    await reader.set(key, 'mine');
+    expect(await reader.get(key)).toBe('mine');
+    expect(await reader.get(key)).toBe('mine');
+    await writer.set(key, 'theirs');
+    await reader.ping();
+    expect(await reader.get(key)).toBe('theirs');
+  });
+
+  it("writes through the reader's pipeline(), multi() and isolated() invalidate its entries", async () => {
+    const reader = cachedClient();
+    await reader.connect();
+    const key = `other-paths:${Date.now()}`;
+    await reader.set(key, 'start');
+    const read = async (): Promise<unknown> => {
+      // The barrier: any push caused by the write before it has been processed.
+      await reader.ping();
+      return reader.get(key);
+    };
+    expect(await read()).toBe('start');
+    expect(await read()).toBe('start');
+    await reader.pipeline().set(key, 'piped').exec();
+    expect(await read()).toBe('piped');
+    await reader.multi().set(key, 'transacted').exec();
+    expect(await read()).toBe('transacted');
+    await reader.isolated((connection) => connection.set(key, 'isolated'));
+    expect(await read()).toBe('isolated');
+    // One push per write after the first read: the SET before it found the key untracked.
+    expect(reader.stats().cache?.invalidations).toBe(3);
+  });
+
+  // Redis sends the invalidation of a client's own write right after the write's reply, but TCP may
+  // cut between them. The proxy forwards the server's bytes one at a time, a turn of the event loop
+  // apart, so the write's reply is read and its caller resumed while the push is still on its way.
+  // The write's own reply must drop the entry: else the GET right after it is a hit on the old value.
+  // For isolated() the push comes on the other socket, byte by byte, long after the lone +OK.
+  it('reads its own writes at once, whichever path the write took, though the push arrives split and late (FaultProxy)', async () => {
+    proxy = new FaultProxy({ port: redis.port });
+    await proxy.start();
+    const reader = cachedClient(proxy.url);
+    const writer = plainClient();
+    await Promise.all([reader.connect(), writer.connect()]);
+    const key = `ryow:${Date.now()}`;
+    const paths: [string, (value: string) => Promise<unknown>][] = [
+      ['set', (value) => reader.set(key, value)],
+      ['call', (value) => reader.call('SET', key, value)],
+      ['sendCommand', (value) => reader.sendCommand(['SET', key, value])],
+      ['withOptions', (value) => reader.withOptions({ timeout: 10_000 }).set(key, value)],
+      ['pipeline', (value) => reader.pipeline().set(key, value).exec()],
+      ['multi', (value) => reader.multi().set(key, value).exec()],
+      ['isolated', (value) => reader.isolated((connection) => connection.set(key, value))],
+      [
+        'isolated multi()',
+        (value) => reader.isolated((connection) => connection.multi().set(key, value).exec()),
+      ],
+      [
+        'isolated MULTI by call()',
+        (value) =>
+          reader.isolated(async (connection) => {
+            await connection.call('MULTI');
+            await connection.call('SET', key, value);
+            return connection.call('EXEC');
+          }),
+      ],
+      ['del', () => reader.del(key)],
+    ];
+    await writer.set(key, 'initial');
+    proxy.rechunk(1, 'toClient');
+    let previous: string | null = 'initial';
+    const seen: string[] = [];
+    const expected: string[] = [];
+    for (const [name, write] of paths) {
+      // The barrier: every push of the write before has been processed; then the key is cached.
+      await reader.ping();
+      expect(await reader.get(key)).toBe(previous);
+      expect(await reader.get(key)).toBe(previous);
+      expect(reader.stats().cache?.entries).toBe(1);
+      const next = name === 'del' ? null : `${name}:${Math.random()}`;
+      await write(next ?? '');
+      seen.push(`${name}: ${String(await reader.get(key))}`);
+      expected.push(`${name}: ${String(next)}`);
+      previous = next;
+    }
+    expect(seen).toEqual(expected);
+  });
+
+  it("a key the reader's own command expires lazily is invalidated too (what NOLOOP would hide)", async () => {
+    // Active expiry off, so only a command touching the key can expire it (DEBUG needs the option).
+    const debuggable = await startRedis({ args: ['--enable-debug-command', 'yes'] });
+    await debuggable.command('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+    const reader = cachedClient(debuggable.url);
+    await reader.connect();
+    await reader.set('short', 'lived', { px: 50 });
+    expect(await reader.get('short')).toBe('lived');
+    expect(await reader.get('short')).toBe('lived');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    // Not a cached entry of GET: STRLEN goes to the server, which deletes the expired key on the spot.
+    expect(await reader.strlen('short')).toBe(0);
+    await reader.ping();
+    expect(await reader.get('short')).toBeNull();
   });
 
   it('holds at most maxEntries, evicting the least recently used', async () => {
@@ -348,10 +461,227 @@ describe('ClientCache bookkeeping', () => {
     expect(cache.stats().entries).toBe(1);
   });
 
+  it("drops every entry of an invalidated key, after one of the key's entries was evicted and one replaced", () => {
+    const cache = new ClientCache({ maxEntries: 3 }, 3);
+    const [getK, strlenK, hgetK, getOther] = [
+      ['GET', 'k'],
+      ['STRLEN', 'k'],
+      ['HGET', 'k', 'f'],
+      ['GET', 'other'],
+    ].map((args) => cache.idOf(args, false) as string);
+    cache.completeRead(cache.beginRead(getK, 'k'), 'a');
+    cache.completeRead(cache.beginRead(strlenK, 'k'), 1);
+    cache.completeRead(cache.beginRead(hgetK, 'k'), 'x');
+    // Replaces the STRLEN entry, in the middle of k's entries.
+    cache.completeRead(cache.beginRead(strlenK, 'k'), 2);
+    // A fourth entry evicts the least recently used one: GET k.
+    cache.completeRead(cache.beginRead(getOther, 'other'), 'o');
+    expect(cache.lookup(getK)).toBe(MISS);
+    expect(cache.stats().entries).toBe(3);
+    cache.onPush(['invalidate', ['k']]);
+    expect(cache.lookup(strlenK)).toBe(MISS);
+    expect(cache.lookup(hgetK)).toBe(MISS);
+    expect(cache.lookup(getOther)).toBe('o');
+    expect(cache.stats().entries).toBe(1);
+    cache.completeRead(cache.beginRead(getK, 'k'), 'b');
+    cache.onPush(['invalidate', ['k']]);
+    expect(cache.lookup(getK)).toBe(MISS);
+    expect(cache.stats().entries).toBe(1);
+  });
+
+  it("a write of the Client's own drops its keys' entries, and a read of them still out is not cached", () => {
+    const cache = new ClientCache({ maxEntries: 10 }, 3);
+    const [getA, getB, getC] = ['a', 'b', 'c'].map((key) => cache.idOf(['GET', key], false) as string);
+    cache.completeRead(cache.beginRead(getA, 'a'), '1');
+    cache.completeRead(cache.beginRead(getC, 'c'), '3');
+    const read = cache.beginRead(getB, 'b');
+    cache.wrote(['a', 'b']);
+    cache.completeRead(read, 'old');
+    expect(cache.lookup(getA)).toBe(MISS);
+    expect(cache.lookup(getB)).toBe(MISS);
+    expect(cache.lookup(getC)).toBe('3');
+    // Not the server's invalidations: those count pushes only.
+    expect(cache.stats()).toEqual({ hits: 0, misses: 0, invalidations: 0, entries: 1 });
+    cache.wrote(EVERY_KEY);
+    expect(cache.stats().entries).toBe(0);
+  });
+
+  it('tells what a command writes from the command table; what it cannot tell, it counts as every key', () => {
+    expect(writtenBy(['GET', 'k'])).toBeNull();
+    expect(writtenBy(['PING'])).toBeNull();
+    expect(writtenBy(['SET', 'k', 'v'])).toEqual(['k']);
+    expect(writtenBy(['set', Buffer.from('k\u00e9'), 'v'])).toEqual(['k\u00e9']);
+    expect(writtenBy(['MSET', 'a', '1', 'b', '2'])).toEqual(['a', 'b']);
+    expect(writtenBy(['BLPOP', 'l1', 'l2', 0])).toEqual(['l1', 'l2']);
+    expect(writtenBy(['ZUNIONSTORE', 'dst', 2, 's1', 's2'])).toEqual(['dst', 's1', 's2']);
+    expect(writtenBy(['XGROUP', 'CREATE', 'stream', 'group', '$'])).toEqual(['stream']);
+    // Scripts write the keys they declare; a read-only script writes none.
+    expect(writtenBy(['EVAL', 'return 1', 2, 'k1', 'k2', 'arg'])).toEqual(['k1', 'k2']);
+    expect(writtenBy(['FCALL', 'f', 1, 'k'])).toEqual(['k']);
+    expect(writtenBy(['EVAL', 'return 1', 0])).toBeNull();
+    expect(writtenBy(['EVAL_RO', 'return 1', 1, 'k'])).toBeNull();
+    expect(writtenBy(['EVAL', 'return 1', 5, 'k'])).toBe(EVERY_KEY);
+    expect(writtenBy(['FLUSHDB'])).toBe(EVERY_KEY);
+    expect(writtenBy(['SWAPDB', 0, 1])).toBe(EVERY_KEY);
+    expect(writtenBy(['MIGRATE', 'h', 6380, '', 0, 5000, 'KEYS', 'a', 'b'])).toBe(EVERY_KEY);
+    expect(writtenBy(['JSON.SET', 'doc', '$', '1'])).toBe(EVERY_KEY);
+  });
+
   it('keeps ids of different arguments apart', () => {
     const cache = new ClientCache({ maxEntries: 10 }, 3);
     expect(cache.idOf(['HGET', 'ab', 'c'], false)).not.toBe(cache.idOf(['HGET', 'a', 'bc'], false));
     expect(cache.idOf(['GET', 'k'], false)).not.toBe(cache.idOf(['GET', 'k'], true));
     expect(cache.idOf(['EXISTS', 'a', 'b'], false)).toBeNull();
+  });
+});
+
+/** A server in the test's hands: each command waits until the test answers it, as a decoder would. */
+class HeldBackend implements CacheBackend {
+  readonly sent: { args: readonly CommandArg[]; resolve: Settle<RespValue>; reject: Settle<Error> }[] = [];
+
+  send(args: readonly CommandArg[]): Promise<RespValue> {
+    return new Promise((resolve, reject) => this.sent.push({ args, resolve, reject }));
+  }
+
+  sendTo(
+    args: readonly CommandArg[],
+    _flags: CommandFlags,
+    resolve: Settle<RespValue>,
+    reject: Settle<Error>,
+  ): void {
+    this.sent.push({ args, resolve, reject });
+  }
+
+  /** Answers the oldest unanswered command. */
+  answer(value: RespValue): void {
+    const command = this.sent.shift();
+    if (command === undefined) throw new Error('nothing was sent');
+    command.resolve(value);
+  }
+}
+
+const READ = CommandFlags.Cacheable | CommandFlags.ReadOnly;
+
+describe('ClientCache, its reads and writes through a backend', () => {
+  it('a read that joined one in flight gets its own copy, though the first caller mutates its reply at once', async () => {
+    const cache = new ClientCache({ maxEntries: 10 }, 3);
+    const backend = new HeldBackend();
+    const first = cache.read(['LRANGE', 'l', 0, -1], READ, null, backend) as Promise<string[]>;
+    const mutated = first.then((list) => list.push('mutated'));
+    const joined = cache.read(['LRANGE', 'l', 0, -1], READ, null, backend);
+    expect(backend.sent).toHaveLength(1);
+    backend.answer(['a', 'b']);
+    await mutated;
+    expect(await joined).toEqual(['a', 'b']);
+    const hit = cache.read(['LRANGE', 'l', 0, -1], READ, null, backend);
+    expect(backend.sent).toHaveLength(0);
+    expect(await hit).toEqual(['a', 'b']);
+  });
+
+  it('a read does not join one sent before an invalidation, and neither reply of the key is cached until one is current', async () => {
+    const cache = new ClientCache({ maxEntries: 10 }, 3);
+    const backend = new HeldBackend();
+    const stale = cache.read(['GET', 'k'], READ, null, backend);
+    cache.onPush(['invalidate', ['k']]);
+    const fresh = cache.read(['GET', 'k'], READ, null, backend);
+    expect(backend.sent).toHaveLength(2);
+    backend.answer('old');
+    expect(await stale).toBe('old');
+    const third = cache.read(['GET', 'k'], READ, null, backend);
+    backend.answer('new');
+    expect(await fresh).toBe('new');
+    expect(await third).toBe('new');
+    const hit = cache.read(['GET', 'k'], READ, null, backend);
+    expect(backend.sent).toHaveLength(0);
+    expect(await hit).toBe('new');
+    expect(cache.stats()).toMatchObject({ hits: 2, misses: 2, entries: 1 });
+  });
+
+  it("a write drops its keys as its reply arrives: a read of the key sent by another caller's continuation is cached", async () => {
+    const cache = new ClientCache({ maxEntries: 10 }, 3);
+    const backend = new HeldBackend();
+    let readAfter: Promise<unknown> | null = null;
+    const other = cache.read(['GET', 'x'], READ, null, backend).then(() => {
+      readAfter = cache.read(['GET', 'k'], READ, null, backend);
+    });
+    const write = cache.send(['SET', 'k', 'v2'], CommandFlags.None, backend);
+    // One socket read: GET x's reply, SET k's, then the invalidation of k the SET caused.
+    backend.answer('x');
+    backend.answer('OK');
+    cache.onPush(['invalidate', ['k']]);
+    await Promise.all([other, write]);
+    expect(backend.sent.map(({ args }) => args)).toEqual([['GET', 'k']]);
+    backend.answer('v2');
+    expect(await readAfter).toBe('v2');
+    const hit = cache.read(['GET', 'k'], READ, null, backend);
+    expect(backend.sent).toHaveLength(0);
+    expect(await hit).toBe('v2');
+  });
+
+  it('a write drops its keys when it fails too, and a read still out of them is not cached', async () => {
+    const cache = new ClientCache({ maxEntries: 10 }, 3);
+    const backend = new HeldBackend();
+    backend.sendTo = (_args, _flags, _resolve, reject) => reject(new Error('refused'));
+    backend.send = () => Promise.reject(new Error('refused'));
+    const out = new HeldBackend();
+    const read = cache.read(['GET', 'k'], READ, null, out);
+    await expect(cache.send(['SET', 'k', 'v'], CommandFlags.None, backend)).rejects.toThrow('refused');
+    out.answer('old');
+    expect(await read).toBe('old');
+    expect(cache.stats().entries).toBe(0);
+  });
+
+  it('keeps an invalidated entry as a shell, refilled by the next read, and never lets shells cost a live entry its place', () => {
+    const cache = new ClientCache({ maxEntries: 100, maxBytes: 1_000 }, 3);
+    const id = (key: string): string => cache.idOf(['GET', key], false) as string;
+    cache.completeRead(cache.beginRead(id('live'), 'live'), 'x'.repeat(600));
+    // Shells of other keys, each ~110 bytes: more than the 1,000 bytes left them without dropping some.
+    for (let i = 0; i < 8; i++) {
+      const key = `key:${i}`;
+      cache.completeRead(cache.beginRead(id(key), key), 'v');
+      cache.onPush(['invalidate', [key]]);
+    }
+    expect(cache.lookup(id('live'))).toBe('x'.repeat(600));
+    expect(cache.stats().entries).toBe(1);
+    // The shell of the latest one is still there, and filled again.
+    cache.completeRead(cache.beginRead(id('key:7'), 'key:7'), 'again');
+    expect(cache.lookup(id('key:7'))).toBe('again');
+    cache.onPush(['invalidate', ['key:7']]);
+    expect(cache.lookup(id('key:7'))).toBe(MISS);
+  });
+
+  it('bounds the shells it keeps by maxEntries', () => {
+    const cache = new ClientCache({ maxEntries: 3 }, 3);
+    for (let i = 0; i < 10; i++) {
+      const key = `key:${i}`;
+      cache.completeRead(cache.beginRead(cache.idOf(['GET', key], false) as string, key), 'v');
+      cache.onPush(['invalidate', [key]]);
+    }
+    expect(cache.stats().entries).toBe(0);
+    expect(cache['vacancies'].length).toBe(3);
+    expect(cache['keys'].size).toBe(3);
+  });
+
+  it("tells a one-key write's key the way the command table's key positions do, for every such command", () => {
+    /** writtenBy before its one-key shortcut: the generic key positions. */
+    const reference = (args: CommandArg[]): readonly string[] | typeof EVERY_KEY => {
+      const positions = routableKeyPositions(args);
+      if (positions === undefined || positions.length === 0) return EVERY_KEY;
+      return positions.map((position) => String(args[position]));
+    };
+    let checked = 0;
+    for (const name of COMMAND_NAMES) {
+      const info = commandInfo(name);
+      if (info === undefined || !info.write || info.name.includes('|')) continue;
+      if (info.firstKey !== 1 || info.lastKey !== 1 || info.movableKeys) continue;
+      const least = Math.abs(info.arity);
+      for (const argc of [1, least - 1, least, least + 1, least + 2]) {
+        if (argc < 1) continue;
+        const args: CommandArg[] = [name, ...Array.from({ length: argc - 1 }, (_, i) => `a${i}`)];
+        expect([name, argc, writtenBy(args)]).toEqual([name, argc, reference(args)]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(200);
   });
 });

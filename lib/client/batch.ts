@@ -1,3 +1,4 @@
+import type { CallOptions } from '../connection/command-guard';
 import type { BatchCommand, Connection } from '../connection/connection';
 import type { RespValue } from '../resp/types';
 
@@ -11,14 +12,19 @@ export type { BatchCommand } from '../connection/connection';
 export function sendBatch(
   connection: Connection,
   commands: readonly BatchCommand[],
+  options?: CallOptions,
 ): Promise<(RespValue | Error)[]> {
   return new Promise((resolve) => {
     const outcomes = new Array<RespValue | Error>(commands.length);
     let remaining = commands.length;
     if (remaining === 0) return resolve(outcomes);
-    connection.sendBatch(commands, (index, outcome) => {
-      outcomes[index] = outcome;
-      if (--remaining === 0) resolve(outcomes);
-    });
+    connection.sendBatch(
+      commands,
+      (index, outcome) => {
+        outcomes[index] = outcome;
+        if (--remaining === 0) resolve(outcomes);
+      },
+      options,
+    );
   });
 }

@@ -1,6 +1,7 @@
+import type { CallOptions } from '../connection/command-guard';
 import type { Connection } from '../connection/connection';
 import type { CommandFlags } from '../connection/pending-command';
-import { ConnectionClosedError, InvalidArgumentError, ReplyError, TimeoutError } from '../errors';
+import { AbortError, ConnectionClosedError, InvalidArgumentError, ReplyError, TimeoutError } from '../errors';
 import type { CommandArg, RespValue } from '../resp/types';
 import type { ConnectionPool } from './pool';
 
@@ -24,11 +25,16 @@ export class BlockingCommands {
   ) {}
 
   /** Sends `args`, which block for `blockMs` (0: until served), on a connection of their own. */
-  send(args: readonly CommandArg[], flags: CommandFlags, blockMs: number): Promise<RespValue> {
+  send(
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    blockMs: number,
+    options?: CallOptions,
+  ): Promise<RespValue> {
     return this.pool.lease().then((lease) => {
       const connection = lease.connection;
       if (blockMs === 0) this.unbounded.add(connection);
-      return connection.sendBlocking(args, flags, blockMs).then(
+      return connection.sendBlocking(args, flags, blockMs, options).then(
         (reply) => {
           this.unbounded.delete(connection);
           lease.release(true);
@@ -37,7 +43,12 @@ export class BlockingCommands {
         (error: unknown) => {
           this.unbounded.delete(connection);
           // A reply or a refusal before sending leaves the connection in step; anything else does not.
-          lease.release(error instanceof ReplyError || error instanceof InvalidArgumentError);
+          // An abort before sending (the signal fired while the lease was awaited) leaves it in step too.
+          const inStep =
+            error instanceof ReplyError ||
+            error instanceof InvalidArgumentError ||
+            (error instanceof AbortError && !error.sent);
+          lease.release(inStep);
           throw this.explained(error, blockMs);
         },
       );

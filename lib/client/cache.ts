@@ -1,8 +1,10 @@
+import { resolveCommand } from '../commands/command-table';
 import { cacheableWhenOneKey } from '../commands/define';
+import { routableKeyPositions } from '../commands/movable-keys';
 import type { CacheOptions } from '../connection/options';
 import { InvalidArgumentError } from '../errors';
 import { shaped, type Transform } from '../commands/reply';
-import { CommandFlags } from '../connection/pending-command';
+import { CommandFlags, type Settle } from '../connection/pending-command';
 import type { CommandArg, RespValue } from '../resp/types';
 
 export type { CacheOptions } from '../connection/options';
@@ -29,59 +31,166 @@ export const MISS: unique symbol = Symbol('cache miss');
 /** Where a miss goes: the shared connection, whose socket has CLIENT TRACKING on. */
 export interface CacheBackend {
   send(args: readonly CommandArg[], flags: CommandFlags): Promise<RespValue>;
+  /** As `send`, settling through callbacks: a miss fills its entry as its reply is decoded. */
+  sendTo(
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    resolve: Settle<RespValue>,
+    reject: Settle<Error>,
+  ): void;
 }
 
 /**
- * Where the entries and in-flight reads of one kind of call are filed, each under its slot. A one-key
- * call (GET k) is filed in its command's table under the key itself, so a hit builds no string; any
- * other call in the shared table under its full id (`idOf`).
+ * Where the entries of one kind of call are filed, each under its slot. A one-key call (GET k) is
+ * filed in its command's table under the key itself, so a hit builds no string; any other call in
+ * the shared table under its full id (`idOf`).
  */
 class Table {
   readonly entries = new Map<string, Entry>();
-  readonly inflight = new Map<string, InflightRead>();
-}
 
-/** One cached reply, under the command and arguments that produced it. */
-interface Entry {
-  readonly table: Table;
-  readonly slot: string;
-  readonly key: KeyState;
-  readonly value: RespValue;
-  /** Whether the value has parts a caller could mutate (arrays, Maps, Sets, Buffers): then hits get copies. */
-  readonly mutable: boolean;
-  readonly bytes: number;
-  readonly storedAt: number;
-  /** The value as a settled promise, made by the first hit that can share it. */
-  settled: Promise<RespValue> | null;
-  /** Neighbours in the recency list: `older` towards the least recently used. */
-  older: Entry | null;
-  newer: Entry | null;
+  /** `epoch`: the cache's when the table was made; a cleared cache's tables are not its own any more. */
+  constructor(readonly epoch: number) {}
 }
 
 /**
- * What the cache knows about one Redis key: the entries filed under it (GET k, HGET k f…), the reads
- * of it still in flight, and how many times it was invalidated while any of those were out. Kept only
- * while it has entries or reads.
+ * One call's place in the cache: its reply while `live`; otherwise a shell, kept for the next read of
+ * the same call (`vacancies`). An invalidated hot key is read again at once: refilling its shell
+ * leaves only the new value for the next scavenge to copy, where a new entry, a new key state and the
+ * Map slots they take (rehashed as keys come and go) were copied too, twice each, promoted.
+ */
+class Entry {
+  value: RespValue = null;
+  live = false;
+  /** Whether the value has parts a caller could mutate (arrays, Maps, Sets, Buffers): then hits get copies. */
+  mutable = false;
+  /** Counted in the cache's bytes: the shell's, plus the value's while live. */
+  bytes: number;
+  storedAt = 0;
+  /** The value as a settled promise, made by the first hit that can share it. */
+  settled: Promise<RespValue> | null = null;
+  /** The read of this call still out, which a miss may join while it is current. */
+  flight: PendingRead | null = null;
+  /** In the vacancy list: neither live nor awaiting a read. */
+  vacant = false;
+  /** Neighbours in the recency list while live, in the vacancy list while vacant: `older` towards the first out. */
+  older: Entry | null = null;
+  newer: Entry | null = null;
+  /** Neighbours among the entries of the same key, live (`KeyState.live`) or not (`KeyState.shells`). */
+  keyPrevious: Entry | null = null;
+  keyNext: Entry | null = null;
+
+  constructor(
+    readonly table: Table,
+    readonly slot: string,
+    readonly key: KeyState,
+  ) {
+    this.bytes = ENTRY_OVERHEAD + slot.length;
+  }
+}
+
+/** A doubly linked list of entries through `older`/`newer`, O(1) to append and unlink. */
+class EntryList {
+  oldest: Entry | null = null;
+  newest: Entry | null = null;
+  length = 0;
+
+  append(entry: Entry): void {
+    entry.older = this.newest;
+    entry.newer = null;
+    if (this.newest === null) this.oldest = entry;
+    else this.newest.newer = entry;
+    this.newest = entry;
+    this.length++;
+  }
+
+  unlink(entry: Entry): void {
+    if (entry.older === null) this.oldest = entry.newer;
+    else entry.older.newer = entry.newer;
+    if (entry.newer === null) this.newest = entry.older;
+    else entry.newer.older = entry.older;
+    entry.older = null;
+    entry.newer = null;
+    this.length--;
+  }
+}
+
+/**
+ * What the cache knows about one Redis key: the entries filed under it (GET k, HGET k f…), the live
+ * ones apart from the shells so an invalidation walks the live ones only, the reads of it still in
+ * flight, and how many times it was invalidated while any of those were out. Kept while it has
+ * entries or reads.
  */
 interface KeyState {
   readonly name: string;
-  readonly entries: Set<Entry>;
+  live: Entry | null;
+  shells: Entry | null;
   reads: number;
   invalidations: number;
 }
 
 /** A read sent to the server, remembered so its reply is cached only if nothing invalidated its key meanwhile. */
-export interface PendingRead {
-  readonly table: Table;
-  readonly slot: string;
-  readonly key: KeyState;
-  readonly invalidations: number;
-  readonly epoch: number;
+export class PendingRead {
+  /** The reply as the cache keeps it (a copy when mutable), for reads that joined this one. */
+  kept: RespValue = null;
+  /** Settles with the raw reply; reads that joined wait on it. */
+  reply: Promise<RespValue> | null = null;
+  resolve: Settle<RespValue> = noop;
+  reject: Settle<Error> = noop;
+
+  constructor(
+    readonly entry: Entry,
+    readonly invalidations: number,
+    readonly epoch: number,
+  ) {}
 }
 
-interface InflightRead {
-  readonly read: PendingRead;
-  readonly reply: Promise<RespValue>;
+function noop(): void {}
+
+let capturedResolve: Settle<RespValue> = noop;
+let capturedReject: Settle<Error> = noop;
+
+/** One shared executor, so a miss's promise allocates no closure for it. */
+function captureSettlers(resolve: Settle<RespValue>, reject: Settle<Error>): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** Every key: what a write whose keys cannot be told from its arguments may have changed. */
+export const EVERY_KEY: unique symbol = Symbol('every key');
+
+/** What a write of this Client's own changed, as the cache names keys (`keyName`), or EVERY_KEY. */
+export type Written = readonly string[] | typeof EVERY_KEY;
+
+/**
+ * Scripts are not flagged `write` (their flags say what they may do, not what they did), but they
+ * write the keys they declare: Redis requires a script to name every key it touches in KEYS.
+ */
+const SCRIPTS: ReadonlySet<string> = new Set(['EVAL', 'EVALSHA', 'FCALL']);
+
+/**
+ * What a command of this Client's own may change in the cache's view, from the command table: null
+ * when nothing (a read, a command of another kind); the key names of a write (the declared KEYS of a
+ * script); EVERY_KEY when a write names no keys (FLUSHDB, SWAPDB) or they cannot be told from its
+ * arguments (MIGRATE … KEYS), and for a command respline does not know (a module's, a newer
+ * server's), which may write anything.
+ */
+export function writtenBy(args: readonly CommandArg[]): Written | null {
+  const info = resolveCommand(args);
+  if (info === undefined) return EVERY_KEY;
+  const script = SCRIPTS.has(info.name);
+  if (!info.write && !script) return null;
+  if (info.firstKey === 1 && info.lastKey === 1 && !info.movableKeys) {
+    // One key, the first argument (SET, INCR, HSET…, most writes): what keyPositions would find,
+    // without looking the command up twice more and building the positions.
+    const argc = args.length;
+    const arityHolds = info.arity >= 0 ? argc === info.arity : argc >= -info.arity;
+    return arityHolds && info.step >= 1 && argc > 1 ? [keyName(args[1] as CommandArg)] : EVERY_KEY;
+  }
+  const positions = routableKeyPositions(args);
+  if (positions === undefined) return EVERY_KEY;
+  // A script that declares no key is trusted to write none, as Redis's own contract says.
+  if (positions.length === 0) return script ? null : EVERY_KEY;
+  return positions.map((position) => keyName(args[position] as CommandArg));
 }
 
 /** The tables of one-key calls by command name, one map per kind of call (see `namedIndex`). */
@@ -96,9 +205,12 @@ function namedIndex(buffers: boolean, binaryKey: boolean): number {
   return (buffers ? 1 : 0) | (binaryKey ? 2 : 0);
 }
 
+/** Shells kept at most, beyond the live entries: enough for the hot keys, small beside the entries. */
+const MAX_VACANCIES = 4096;
+
 /**
- * The client-side cache of one Client: an LRU of raw replies (Map insertion order: the first entry is
- * the least recently used), bounded by entries and by approximate bytes, kept true by the server's
+ * The client-side cache of one Client: an LRU of raw replies (`recency`: the oldest entry is the
+ * least recently used), bounded by entries and by approximate bytes, kept true by the server's
  * CLIENT TRACKING invalidations.
  *
  * A reply is cached only when nothing invalidated its key between the read's send and its reply (per
@@ -110,15 +222,21 @@ export class ClientCache {
   /** One-key calls, by kind of call and command name; cleared by replacing them. */
   private named: NamedTables = namedTables();
   /** Every other cacheable call, under its full id. */
-  private general = new Table();
+  private general = new Table(0);
+  /** The table of the last one-key call's command and kind: most loads read through one or two. */
+  private lastName: string | null = null;
+  private lastIndex = -1;
+  private lastTable: Table | null = null;
   private readonly keys = new Map<string, KeyState>();
-  /** The recency list over the entries, O(1) to touch: `oldest` is evicted first. */
-  private oldest: Entry | null = null;
-  private newest: Entry | null = null;
-  private count = 0;
+  /** The live entries, oldest used first: the first evicted. */
+  private recency = new EntryList();
+  /** The shells neither live nor awaiting a read, oldest first: the first dropped beyond `maxVacancies`. */
+  private vacancies = new EntryList();
   private readonly maxEntries: number;
+  private readonly maxVacancies: number;
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
+  /** Live entries and shells alike. */
   private bytes = 0;
   /** Bumped whenever the whole cache is emptied: a read sent before that is not cached. */
   private epoch = 0;
@@ -137,6 +255,7 @@ export class ClientCache {
       );
     }
     this.maxEntries = positiveInteger('cache.maxEntries', options.maxEntries);
+    this.maxVacancies = Math.min(this.maxEntries, MAX_VACANCIES);
     this.maxBytes = positiveInteger('cache.maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
     this.maxAgeMs = options.maxAgeMs === undefined ? 0 : positiveInteger('cache.maxAgeMs', options.maxAgeMs);
   }
@@ -172,8 +291,7 @@ export class ClientCache {
     transform: Transform | null,
     backend: CacheBackend,
   ): Promise<unknown> {
-    const buffers = (flags & CommandFlags.Buffers) !== 0;
-    let table: Table | undefined;
+    let table: Table | null = null;
     let slot: string | null = null;
     if (this.closed) {
       // Sent as it is below.
@@ -187,21 +305,22 @@ export class ClientCache {
         slot = key.toString('latin1');
         binary = true;
       }
-      if (slot !== null) {
-        const tables = this.named[namedIndex(buffers, binary)];
-        table = tables.get(args[0]);
-        if (table === undefined) tables.set(args[0], (table = new Table()));
-      }
+      if (slot !== null)
+        table = this.namedTable(args[0], namedIndex((flags & CommandFlags.Buffers) !== 0, binary));
     } else {
-      slot = this.idOf(args, buffers);
+      slot = this.idOf(args, (flags & CommandFlags.Buffers) !== 0);
       table = this.general;
     }
-    if (slot === null || table === undefined) {
+    if (slot === null || table === null) {
       return shaped(backend.send(args, flags), transform, args);
     }
-    const entry = this.touch(table, slot);
-    if (entry !== undefined) {
+    const entry = table.entries.get(slot);
+    if (entry !== undefined && entry.live && this.fresh(entry)) {
       this.hits++;
+      if (entry !== this.recency.newest) {
+        this.recency.unlink(entry);
+        this.recency.append(entry);
+      }
       // An immutable reply as decoded (GET's string): every hit may share one settled promise.
       if (transform === null && !entry.mutable) return (entry.settled ??= Promise.resolve(entry.value));
       const cached = entry.mutable ? copyReply(entry.value) : entry.value;
@@ -212,87 +331,118 @@ export class ClientCache {
         return Promise.reject(error);
       }
     }
-    return this.miss(table, slot, args, flags, transform, backend);
+    return this.miss(table, slot, entry, args, flags, transform, backend);
+  }
+
+  private namedTable(name: string, index: number): Table {
+    if (name === this.lastName && index === this.lastIndex) return this.lastTable as Table;
+    const tables = this.named[index];
+    let table = tables.get(name);
+    if (table === undefined) tables.set(name, (table = new Table(this.epoch)));
+    this.lastName = name;
+    this.lastIndex = index;
+    this.lastTable = table;
+    return table;
+  }
+
+  /** A live entry past maxAgeMs becomes a shell. */
+  private fresh(entry: Entry): boolean {
+    if (this.maxAgeMs === 0 || Date.now() - entry.storedAt < this.maxAgeMs) return true;
+    this.vacate(entry);
+    return false;
   }
 
   private miss(
     table: Table,
     slot: string,
+    entry: Entry | undefined,
     args: readonly CommandArg[],
     flags: CommandFlags,
     transform: Transform | null,
     backend: CacheBackend,
   ): Promise<unknown> {
-    const joinable = table.inflight.get(slot);
-    if (joinable !== undefined && this.isCurrent(joinable.read)) {
+    const joinable = entry?.flight;
+    if (joinable != null && joinable.reply !== null && this.isCurrent(joinable)) {
       // The same read is out and nothing invalidated its key since it left: its reply is what a cache
       // hit would give once it arrives, so this caller waits for it instead of sending another.
       this.hits++;
-      return joinable.reply.then((value) => {
-        const copy = copyReply(value);
+      return joinable.reply.then(() => {
+        const copy = copyReply(joinable.kept);
         return transform === null ? copy : transform(copy, args);
       });
     }
     this.misses++;
-    const read = this.beginReadIn(table, slot, args[1] as CommandArg);
-    const reply = backend.send(args, flags);
-    const flight: InflightRead = { read, reply };
-    table.inflight.set(slot, flight);
-    return reply.then(
+    const read = this.beginReadIn(table, slot, entry, args[1] as CommandArg);
+    const reply = new Promise<RespValue>(captureSettlers);
+    read.resolve = capturedResolve;
+    read.reject = capturedReject;
+    capturedResolve = noop;
+    capturedReject = noop;
+    read.reply = reply;
+    // The entry is filled as the reply is decoded, before any caller resumes; a refusal settles at once.
+    backend.sendTo(
+      args,
+      flags,
       (value) => {
-        if (table.inflight.get(slot) === flight) table.inflight.delete(slot);
         this.completeRead(read, value);
-        return transform === null ? value : transform(value, args);
+        read.resolve(value);
       },
-      (error: unknown) => {
-        if (table.inflight.get(slot) === flight) table.inflight.delete(slot);
+      (error) => {
         this.abandonRead(read);
-        throw error;
+        read.reject(error);
       },
     );
+    return transform === null ? reply : reply.then((value) => transform(value, args));
   }
 
   /** Nothing invalidated the read's key, and nothing emptied the cache, since it was sent. */
   private isCurrent(read: PendingRead): boolean {
-    return read.epoch === this.epoch && !this.closed && read.key.invalidations === read.invalidations;
+    return read.epoch === this.epoch && !this.closed && read.entry.key.invalidations === read.invalidations;
   }
 
   /** The cached reply of a full id (`idOf`), or MISS: the bookkeeping as `read` uses it. */
   lookup(id: string): RespValue | typeof MISS {
-    const entry = this.touch(this.general, id);
-    if (entry === undefined) return MISS;
+    const entry = this.general.entries.get(id);
+    if (entry === undefined || !entry.live || !this.fresh(entry)) return MISS;
+    if (entry !== this.recency.newest) {
+      this.recency.unlink(entry);
+      this.recency.append(entry);
+    }
     return entry.mutable ? copyReply(entry.value) : entry.value;
-  }
-
-  /** The live entry in `slot`, made the most recently used; an expired one is dropped. */
-  private touch(table: Table, slot: string): Entry | undefined {
-    const entry = table.entries.get(slot);
-    if (entry === undefined) return undefined;
-    if (this.maxAgeMs > 0 && Date.now() - entry.storedAt >= this.maxAgeMs) {
-      this.remove(entry);
-      return undefined;
-    }
-    if (entry !== this.newest) {
-      this.unlink(entry);
-      this.append(entry);
-    }
-    return entry;
   }
 
   /** A cacheable read is being sent for a full id (`idOf`); its key is the command's first argument. */
   beginRead(id: string, keyArg: CommandArg): PendingRead {
-    return this.beginReadIn(this.general, id, keyArg);
+    return this.beginReadIn(this.general, id, this.general.entries.get(id), keyArg);
   }
 
-  private beginReadIn(table: Table, slot: string, keyArg: CommandArg): PendingRead {
+  /** The read goes out for `slot`, whose entry (a shell if there was none) it will fill. */
+  private beginReadIn(table: Table, slot: string, found: Entry | undefined, keyArg: CommandArg): PendingRead {
+    const entry = found ?? this.shell(table, slot, keyArg);
+    if (entry.vacant) {
+      this.vacancies.unlink(entry);
+      entry.vacant = false;
+    }
+    const key = entry.key;
+    key.reads++;
+    const read = new PendingRead(entry, key.invalidations, this.epoch);
+    entry.flight = read;
+    return read;
+  }
+
+  /** A new, empty entry for `slot`, filed under its key. */
+  private shell(table: Table, slot: string, keyArg: CommandArg): Entry {
     const name = keyName(keyArg);
     let key = this.keys.get(name);
     if (key === undefined) {
-      key = { name, entries: new Set(), reads: 0, invalidations: 0 };
+      key = { name, live: null, shells: null, reads: 0, invalidations: 0 };
       this.keys.set(name, key);
     }
-    key.reads++;
-    return { table, slot, key, invalidations: key.invalidations, epoch: this.epoch };
+    const entry = new Entry(table, slot, key);
+    linkToKey(entry);
+    table.entries.set(slot, entry);
+    this.bytes += entry.bytes;
+    return entry;
   }
 
   /**
@@ -300,41 +450,150 @@ export class ClientCache {
    * invalidated, or the cache emptied, while it was out.
    */
   completeRead(read: PendingRead, value: RespValue): void {
-    const key = read.key;
-    const bytes = ENTRY_OVERHEAD + read.slot.length + sizeOf(value);
-    if (this.isCurrent(read) && bytes <= this.maxBytes) {
-      // The key's state stays filed while this read counts in `reads`, so the entry is reachable by
-      // the key's invalidations.
-      const previous = read.table.entries.get(read.slot);
-      if (previous !== undefined) this.remove(previous);
-      const mutable = typeof value === 'object' && value !== null;
-      const entry: Entry = {
-        table: read.table,
-        slot: read.slot,
-        key,
-        value: mutable ? copyReply(value) : value,
-        mutable,
-        bytes,
-        storedAt: this.maxAgeMs > 0 ? Date.now() : 0,
-        settled: null,
-        older: null,
-        newer: null,
-      };
-      read.table.entries.set(read.slot, entry);
-      this.count++;
-      this.append(entry);
-      key.entries.add(entry);
-      this.bytes += bytes;
+    const entry = read.entry;
+    const mutable = typeof value === 'object' && value !== null;
+    const kept = mutable ? copyReply(value) : value;
+    read.kept = kept;
+    const valueBytes = sizeOf(value);
+    if (
+      this.isCurrent(read) &&
+      ENTRY_OVERHEAD + entry.slot.length + valueBytes <= this.maxBytes &&
+      this.holds(entry)
+    ) {
+      // A live entry is refilled (a read begun by beginRead while it was live); `vacate` may shelve it.
+      if (entry.live) this.vacate(entry);
+      if (entry.vacant) {
+        this.vacancies.unlink(entry);
+        entry.vacant = false;
+      }
+      unlinkFromKey(entry);
+      entry.live = true;
+      linkToKey(entry);
+      entry.value = kept;
+      entry.mutable = mutable;
+      entry.storedAt = this.maxAgeMs > 0 ? Date.now() : 0;
+      entry.bytes += valueBytes;
+      this.bytes += valueBytes;
+      this.recency.append(entry);
     }
+    this.endRead(read);
+  }
+
+  /** The read failed: nothing is cached. */
+  abandonRead(read: PendingRead): void {
+    this.endRead(read);
+  }
+
+  private endRead(read: PendingRead): void {
+    const entry = read.entry;
+    if (entry.flight === read) {
+      entry.flight = null;
+      if (!entry.live) this.shelve(entry);
+    }
+    const key = entry.key;
     key.reads--;
     this.forgetIfUnused(key);
     this.evict();
   }
 
-  /** The read failed: nothing is cached. */
-  abandonRead(read: PendingRead): void {
-    read.key.reads--;
-    this.forgetIfUnused(read.key);
+  /**
+   * A command of this Client's own that is not a cacheable read, sent through `backend`: when it
+   * writes, its keys' entries are dropped as its reply is decoded, failed or not, before any caller
+   * resumes (as `afterWrite` does, without a promise and a turn of the microtask queue more).
+   */
+  send(args: readonly CommandArg[], flags: CommandFlags, backend: CacheBackend): Promise<RespValue> {
+    if ((flags & CommandFlags.ReadOnly) !== 0) return backend.send(args, flags);
+    const written = writtenBy(args);
+    if (written === null) return backend.send(args, flags);
+    const reply = new Promise<RespValue>(captureSettlers);
+    const resolve = capturedResolve;
+    const reject = capturedReject;
+    capturedResolve = noop;
+    capturedReject = noop;
+    backend.sendTo(
+      args,
+      flags,
+      (value) => {
+        this.wrote(written);
+        resolve(value);
+      },
+      (error) => {
+        this.wrote(written);
+        reject(error);
+      },
+    );
+    return reply;
+  }
+
+  /**
+   * `reply` is the reply to a command of this Client's own: when it writes, its keys' entries are
+   * dropped before the caller sees the reply, failed or not (a timed-out write may still apply), and
+   * reads of them still out are not cached. The server's invalidation of our own write follows its
+   * reply, but may arrive in a later socket read, or on another socket (isolated()): without this a
+   * caller reading right after its write could be answered the old value from memory.
+   */
+  afterWrite<T>(args: readonly CommandArg[], flags: CommandFlags, reply: Promise<T>): Promise<T> {
+    // Read-only commands (most of what is not cached) skip the table lookup.
+    if ((flags & CommandFlags.ReadOnly) !== 0) return reply;
+    const written = writtenBy(args);
+    return written === null ? reply : this.dropOnSettle(written, reply);
+  }
+
+  /** As `afterWrite`, for the commands of one MULTI … EXEC (or ASKING and its command): on the batch's reply. */
+  afterBatch<T>(
+    commands: readonly { readonly args: readonly CommandArg[] }[],
+    reply: Promise<T>,
+  ): Promise<T> {
+    let written: string[] | typeof EVERY_KEY | null = null;
+    for (const { args } of commands) {
+      const some = writtenBy(args);
+      if (some === null) continue;
+      if (some === EVERY_KEY) {
+        written = EVERY_KEY;
+        break;
+      }
+      if (written === null) written = [...some];
+      else written.push(...some);
+    }
+    return written === null ? reply : this.dropOnSettle(written, reply);
+  }
+
+  /** As `afterWrite`, for a pipelined command's `settle`: `settle` itself when the command writes nothing. */
+  settleAfterWrite(
+    args: readonly CommandArg[],
+    flags: CommandFlags,
+    settle: Settle<RespValue | Error>,
+  ): Settle<RespValue | Error> {
+    if ((flags & CommandFlags.ReadOnly) !== 0) return settle;
+    const written = writtenBy(args);
+    if (written === null) return settle;
+    return (outcome) => {
+      this.wrote(written);
+      settle(outcome);
+    };
+  }
+
+  private dropOnSettle<T>(written: Written, reply: Promise<T>): Promise<T> {
+    return reply.then(
+      (value) => {
+        this.wrote(written);
+        return value;
+      },
+      (error: unknown) => {
+        this.wrote(written);
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * A write of this Client's own was answered: its keys' entries are dropped, and reads of them still
+   * out are not cached, as an invalidation push would do (not counted among `invalidations`, which
+   * are the server's). EVERY_KEY empties the cache.
+   */
+  wrote(written: Written): void {
+    if (written === EVERY_KEY) return this.clear();
+    for (const name of written) this.dropKey(name);
   }
 
   /**
@@ -352,23 +611,30 @@ export class ClientCache {
     for (const name of keys) {
       this.invalidations++;
       if (typeof name !== 'string' && !Buffer.isBuffer(name)) continue;
-      const key = this.keys.get(typeof name === 'string' ? name : name.toString());
-      if (key === undefined) continue;
-      key.invalidations++;
-      for (const entry of key.entries) this.dropEntry(entry);
-      key.entries.clear();
-      this.forgetIfUnused(key);
+      this.dropKey(typeof name === 'string' ? name : name.toString());
     }
+  }
+
+  /** Empties every entry of the key, and marks its reads still out as not to be cached. */
+  private dropKey(name: string): void {
+    const key = this.keys.get(name);
+    if (key === undefined) return;
+    key.invalidations++;
+    if (key.live === null) return;
+    while (key.live !== null) this.vacate(key.live);
+    this.evict();
   }
 
   /** Drops everything: the connection was lost, so invalidations may have been missed. */
   clear(): void {
     this.epoch++;
     this.named = namedTables();
-    this.general = new Table();
-    this.count = 0;
-    this.oldest = null;
-    this.newest = null;
+    this.general = new Table(this.epoch);
+    this.lastName = null;
+    this.lastIndex = -1;
+    this.lastTable = null;
+    this.recency = new EntryList();
+    this.vacancies = new EntryList();
     this.keys.clear();
     this.bytes = 0;
   }
@@ -388,55 +654,93 @@ export class ClientCache {
       hits: this.hits,
       misses: this.misses,
       invalidations: this.invalidations,
-      entries: this.count,
+      entries: this.recency.length,
     };
   }
 
+  /** The entry is this cache's now: not one of the tables a clear() let go, nor removed since. */
+  private holds(entry: Entry): boolean {
+    return entry.table.epoch === this.epoch && entry.table.entries.get(entry.slot) === entry;
+  }
+
+  /** A live entry loses its value and becomes a shell (shelved unless a read of it is out). */
+  private vacate(entry: Entry): void {
+    this.recency.unlink(entry);
+    const valueBytes = entry.bytes - ENTRY_OVERHEAD - entry.slot.length;
+    entry.bytes -= valueBytes;
+    this.bytes -= valueBytes;
+    unlinkFromKey(entry);
+    entry.live = false;
+    linkToKey(entry);
+    entry.value = null;
+    entry.settled = null;
+    if (entry.flight === null) this.shelve(entry);
+  }
+
+  /** An entry neither live nor awaited joins the vacancies (`evict` bounds them). */
+  private shelve(entry: Entry): void {
+    if (entry.vacant || !this.holds(entry)) return;
+    entry.vacant = true;
+    this.vacancies.append(entry);
+  }
+
   private evict(): void {
-    while (this.count > this.maxEntries || this.bytes > this.maxBytes) {
-      const oldest = this.oldest;
+    // Shells go first: they hold no reply anyone could be answered with.
+    while (
+      (this.vacancies.length > this.maxVacancies || this.bytes > this.maxBytes) &&
+      this.vacancies.oldest !== null
+    )
+      this.remove(this.vacancies.oldest);
+    while (this.recency.length > this.maxEntries || this.bytes > this.maxBytes) {
+      const oldest = this.recency.oldest;
       if (oldest === null) return;
       this.remove(oldest);
     }
   }
 
+  /** Takes the entry out of the cache altogether: its table, its key's list, its list. */
   private remove(entry: Entry): void {
-    this.dropEntry(entry);
-    entry.key.entries.delete(entry);
+    // A cleared cache has new tables and lists: an entry of the old ones is not counted twice.
+    if (!this.holds(entry)) return;
+    entry.table.entries.delete(entry.slot);
+    if (entry.live) this.recency.unlink(entry);
+    else if (entry.vacant) this.vacancies.unlink(entry);
+    unlinkFromKey(entry);
+    entry.live = false;
+    entry.vacant = false;
+    entry.value = null;
+    entry.settled = null;
+    this.bytes -= entry.bytes;
     this.forgetIfUnused(entry.key);
   }
 
-  private dropEntry(entry: Entry): void {
-    // A cleared cache has new tables: an entry of the old ones is not counted twice.
-    if (entry.table.entries.get(entry.slot) !== entry) return;
-    entry.table.entries.delete(entry.slot);
-    this.count--;
-    this.unlink(entry);
-    this.bytes -= entry.bytes;
-  }
-
-  /** Makes `entry` the most recently used. */
-  private append(entry: Entry): void {
-    entry.older = this.newest;
-    entry.newer = null;
-    if (this.newest === null) this.oldest = entry;
-    else this.newest.newer = entry;
-    this.newest = entry;
-  }
-
-  private unlink(entry: Entry): void {
-    if (entry.older === null) this.oldest = entry.newer;
-    else entry.older.newer = entry.newer;
-    if (entry.newer === null) this.newest = entry.older;
-    else entry.newer.older = entry.older;
-    entry.older = null;
-    entry.newer = null;
-  }
-
   private forgetIfUnused(key: KeyState): void {
-    if (key.reads === 0 && key.entries.size === 0 && this.keys.get(key.name) === key)
+    if (key.reads === 0 && key.live === null && key.shells === null && this.keys.get(key.name) === key)
       this.keys.delete(key.name);
   }
+}
+
+/** Files the entry first among its key's live entries or shells, as `live` says. */
+function linkToKey(entry: Entry): void {
+  const key = entry.key;
+  const first = entry.live ? key.live : key.shells;
+  entry.keyPrevious = null;
+  entry.keyNext = first;
+  if (first !== null) first.keyPrevious = entry;
+  if (entry.live) key.live = entry;
+  else key.shells = entry;
+}
+
+/** Takes the entry out of its key's list, the one `live` says it is in. */
+function unlinkFromKey(entry: Entry): void {
+  const key = entry.key;
+  if (entry.keyPrevious !== null) entry.keyPrevious.keyNext = entry.keyNext;
+  else if (entry.live) {
+    if (key.live === entry) key.live = entry.keyNext;
+  } else if (key.shells === entry) key.shells = entry.keyNext;
+  if (entry.keyNext !== null) entry.keyNext.keyPrevious = entry.keyPrevious;
+  entry.keyPrevious = null;
+  entry.keyNext = null;
 }
 
 /** Cheap to test on every miss; the full LONE_SURROGATE test runs only on the rare key that has one. */

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../connection/command-guard';
 import type { Connection } from '../connection/connection';
 import { CommandFlags } from '../connection/pending-command';
 import { ReplyError, ResplineError, WatchError } from '../errors';
@@ -15,12 +16,13 @@ const MULTI: BatchCommand = { args: ['MULTI'], flags: CommandFlags.None };
 export function execTransaction(
   connection: Connection,
   commands: readonly BatchCommand[],
+  options?: CallOptions,
 ): Promise<RespValue[]> {
   // EXEC's reply is decoded in one mode; with Buffers when any command wants them, and the other slots
   // turned back into text, since each command's slot must look as it would on its own.
   const buffers = commands.some((command) => (command.flags & CommandFlags.Buffers) !== 0);
   const exec: BatchCommand = { args: ['EXEC'], flags: buffers ? CommandFlags.Buffers : CommandFlags.None };
-  return sendBatch(connection, [MULTI, ...commands, exec]).then((outcomes) => {
+  return sendBatch(connection, [MULTI, ...commands, exec], options).then((outcomes) => {
     const slots = execSlots(commands, outcomes);
     if (buffers) {
       commands.forEach((command, index) => {

@@ -6,6 +6,7 @@ import { CommandFlags } from '../connection/pending-command';
 import { ConnectionClosedError, InvalidArgumentError, ReplyError } from '../errors';
 import type { CommandArg, RespValue } from '../resp/types';
 import type { BatchCommand } from './batch';
+import type { ClientCache } from './cache';
 import { execTransaction } from './exec-transaction';
 import type { Lease } from './pool';
 import { Transaction } from './transaction';
@@ -19,8 +20,14 @@ export class IsolatedSession {
   private watched = false;
   private multiOpen = false;
   private selected = false;
+  /** Writes queued inside a MULTI sent with call(): they change their keys when EXEC runs. */
+  private queued: BatchCommand[] = [];
 
-  constructor(readonly connection: Connection) {}
+  /** `cache`: the Client's, whose entries this connection's writes drop on their replies; null without. */
+  constructor(
+    readonly connection: Connection,
+    private readonly cache: ClientCache | null = null,
+  ) {}
 
   /** Why nothing may be sent now, or null. */
   refusal(): Error | null {
@@ -52,6 +59,27 @@ export class IsolatedSession {
     }
   }
 
+  /**
+   * Sends one of the caller's commands, noting the state it changes. With a cache, a write drops its
+   * keys' entries on its reply; one queued inside a MULTI sent with call() does so on EXEC's (or
+   * DISCARD's: a needless drop, never a stale hit).
+   */
+  send(args: readonly CommandArg[], flags: CommandFlags): Promise<RespValue> {
+    const inMulti = this.multiOpen;
+    this.track(args);
+    const reply = this.connection.send(args, flags);
+    const cache = this.cache;
+    if (cache === null) return reply;
+    if (!inMulti) return cache.afterWrite(args, flags, reply);
+    if (this.multiOpen) {
+      this.queued.push({ args, flags });
+      return reply;
+    }
+    const queued = this.queued;
+    this.queued = [];
+    return cache.afterBatch(queued, reply);
+  }
+
   execTransaction(commands: readonly BatchCommand[]): Promise<RespValue[]> {
     const refusal = this.refusal();
     if (refusal !== null) return Promise.reject(refusal);
@@ -65,7 +93,8 @@ export class IsolatedSession {
     for (const command of commands) this.track(command.args);
     // `watched` stays set: EXEC ends the watches only if it was sent, and a transaction refused before
     // sending (a bad argument, a full queue) leaves them armed. The UNWATCH on release is harmless.
-    return execTransaction(this.connection, commands);
+    const reply = execTransaction(this.connection, commands);
+    return this.cache === null ? reply : this.cache.afterBatch(commands, reply);
   }
 
   /**
@@ -115,8 +144,7 @@ export class IsolatedConnection extends ReplyModeRefusals<'promise'> {
     const session = this.session;
     const refusal = session.refusal();
     if (refusal !== null) return Promise.reject(refusal);
-    session.track(args);
-    return shaped(session.connection.send(args, flags), transform, args);
+    return shaped(session.send(args, flags), transform, args);
   }
 }
 
@@ -128,8 +156,9 @@ export async function runIsolated<T>(
   lease: Lease,
   db: number,
   fn: (connection: IsolatedConnection) => Promise<T> | T,
+  cache: ClientCache | null = null,
 ): Promise<T> {
-  const session = new IsolatedSession(lease.connection);
+  const session = new IsolatedSession(lease.connection, cache);
   let result: T;
   try {
     result = await fn(new IsolatedConnection(session));

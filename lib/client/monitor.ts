@@ -9,6 +9,7 @@ import { dedicatedOptions } from './dedicated-options';
 export interface MonitorEvent {
   /** Unix time in seconds, with microseconds. */
   time: number;
+  /** The database the command ran in. */
   db: number;
   /** The client that sent it (`127.0.0.1:50312`), or `lua` / `unix:…`. */
   source: string;
@@ -18,10 +19,12 @@ export interface MonitorEvent {
   raw: string;
 }
 
+/** Called with each command the server runs while a MONITOR is on. */
 export type MonitorListener = (event: MonitorEvent) => void;
 
 /** A running MONITOR; `stop()` closes its connection. */
 export interface Monitor {
+  /** Ends the MONITOR and closes its dedicated connection; resolves once it is closed. */
   stop(): Promise<void>;
 }
 

@@ -57,9 +57,11 @@ class PooledConnection {
   }
 }
 
+/** The pool of dedicated connections behind `isolated()`, blocking commands and MONITOR, right now. */
 export interface PoolStats {
   /** Connections opening, idle or leased. */
   open: number;
+  /** Connected and waiting for a lease. */
   idle: number;
   /** Opening or leased. */
   leased: number;
@@ -161,6 +163,15 @@ export class ConnectionPool {
    */
   retireIdle(): void {
     for (const entry of this.idle.slice()) this.retire(entry, 'disconnect');
+  }
+
+  /**
+   * Closes the leased and opening connections now (a Sentinel failover): not reconnected, since a
+   * holder's WATCH or open MULTI would not follow it to another server. What they have pending, and
+   * every command their holders send later, rejects with ConnectionClosedError saying `why`.
+   */
+  closeLeased(why: string): void {
+    for (const entry of [...this.leasedOrOpening]) entry.connection.disconnect(why);
   }
 
   /** Called by a Lease handle. */

@@ -5,6 +5,7 @@ import type { ScriptValue } from '../commands/script-replies';
 import { InvalidArgumentError, ReplyError } from '../errors';
 import type { CommandArg } from '../resp/types';
 
+/** How a {@link Script} runs. */
 export interface ScriptOptions {
   /**
    * The script only reads (its source should start with `#!lua flags=no-writes`, or Redis refuses
@@ -20,7 +21,11 @@ export interface ScriptOptions {
  */
 export const evalWrites: unique symbol = Symbol('respline.evalWrites');
 
+// Left out of the API reference on purpose (typedoc.json, intentionallyNotExported): the command
+// surfaces themselves are what a caller passes.
+/** Where `run` sends a script: a Client, an isolated connection, a Cluster or a RedisCluster. */
 type Sender = CommandApi<'promise'>;
+/** Where `run` records a script: a Pipeline or a Transaction. */
 type Recorder = CommandApi<'chain'>;
 
 /**
@@ -37,9 +42,11 @@ type Recorder = CommandApi<'chain'>;
  * The reply is a ScriptValue: the same under RESP2 and RESP3, with Lua tables as arrays.
  */
 export class Script {
+  /** The Lua source, as given. */
   readonly source: string | Buffer;
   /** Lower-case hex, as SCRIPT LOAD returns it. */
   readonly sha1: string;
+  /** Runs as EVALSHA_RO / EVAL_RO (see {@link ScriptOptions.readOnly}). */
   readonly readOnly: boolean;
 
   constructor(source: string | Buffer, options: ScriptOptions = {}) {

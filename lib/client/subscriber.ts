@@ -1,7 +1,12 @@
 import { Connection } from '../connection/connection';
 import type { ResolvedOptions } from '../connection/options';
 import { CommandFlags } from '../connection/pending-command';
-import { SharedSubscriberFrames, SubscriberFrames, type PubSubMessage } from '../connection/reply-modes';
+import {
+  SharedSubscriberFrames,
+  SubscriberFrames,
+  type FifoSink,
+  type PubSubMessage,
+} from '../connection/reply-modes';
 import type { ReplySink } from '../resp/decoder';
 import { ConnectionClosedError, ConnectionError, InvalidArgumentError } from '../errors';
 import type { RespValue } from '../resp/types';
@@ -15,6 +20,7 @@ export type PatternListener<T extends string | Buffer = string> = (
   pattern: T,
 ) => void;
 
+/** How a subscription delivers its messages. */
 export interface SubscribeOptions {
   /** Deliver message, channel (and pattern) as Buffers, byte for byte. */
   buffers?: boolean;
@@ -22,6 +28,7 @@ export interface SubscribeOptions {
 
 /** The subscription one subscribe call made; unsubscribe() removes its listener from each of its channels. */
 export interface Subscription {
+  /** The channels (or patterns, or shard channels) this call subscribed to. */
   readonly channels: readonly string[];
   /** Resolves once the server confirmed every channel that has no listener left. Idempotent. */
   unsubscribe(): Promise<void>;
@@ -52,6 +59,8 @@ export interface SubscriberEvents {
   onResubscribed(): void;
   /** A socket failure of the subscriber connection, or a listener that threw. */
   onError(error: Error): void;
+  /** The server ended this shard channel's subscription by itself (its slot moved): its listeners are dropped. */
+  onShardDropped(channel: string): void;
 }
 
 /**
@@ -160,8 +169,13 @@ export class Subscriber {
    * Chooses the shared connection for subscriptions (`pubsub: 'shared'`): returns how its decoder's
    * frames are to be routed, then `useShared` hands the connection over once built.
    */
-  sharedFrames(): (connection: ReplySink) => ReplySink {
-    return (sink) => new SharedSubscriberFrames(sink, (frame) => this.deliver(frame));
+  sharedFrames(): (connection: FifoSink) => ReplySink {
+    return (sink) =>
+      new SharedSubscriberFrames(
+        sink,
+        (frame) => this.deliver(frame),
+        (channel) => this.dropped(channel),
+      );
   }
 
   useShared(connection: Connection): void {
@@ -269,6 +283,7 @@ export class Subscriber {
         new SubscriberFrames(sink, {
           wantsBuffers: () => this.bufferEntries > 0,
           onMessage: (frame) => this.deliver(frame),
+          onShardDropped: (channel) => this.dropped(channel),
         }),
     );
     this.connection = connection;
@@ -289,6 +304,20 @@ export class Subscriber {
         new ConnectionError(`the subscriber connection ended: ${dropped} subscription(s) dropped`, false),
       );
     }
+  }
+
+  /**
+   * The server unsubscribed a shard channel by itself (Redis Cluster moved its slot to another node):
+   * it is dropped here too, so a reconnect does not subscribe it again on a node that no longer serves
+   * it, and said so. Nothing to do when its listeners were already being removed.
+   */
+  private dropped(channel: string): void {
+    const entries = this.registry.shard.get(channel);
+    if (entries === undefined) return;
+    for (const entry of entries) if (entry.buffers) this.bufferEntries--;
+    this.registry.shard.delete(channel);
+    this.events.onShardDropped(channel);
+    this.closeIfUnused();
   }
 
   /** After a reconnect: every channel of every kind again, then the event. */

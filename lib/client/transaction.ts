@@ -25,7 +25,12 @@ export class Transaction extends ReplyModeRefusals<'chain'> {
   private refusal: InvalidArgumentError | null = null;
   private executed = false;
 
-  /** `allowed`: the connection-state changes its connection may take inside MULTI (SELECT when isolated). */
+  /**
+   * `allowed`: the connection-state changes its connection may take inside MULTI (SELECT when isolated).
+   * Internal: a Transaction comes from `multi()`.
+   *
+   * @internal
+   */
   constructor(
     private readonly runner: TransactionRunner,
     allowed: StateChange = StateChange.None,
@@ -39,6 +44,11 @@ export class Transaction extends ReplyModeRefusals<'chain'> {
     return this.commands.length;
   }
 
+  /**
+   * Sends MULTI, the recorded commands and EXEC as one batch. Resolves with one slot per command: its
+   * shaped reply, or the ReplyError it got. Rejects with a WatchError when a WATCHed key changed, with a
+   * ReplyError (EXECABORT) when Redis refused a command while queueing, or when the batch could not run.
+   */
   exec(): Promise<unknown[]> {
     if (this.executed)
       return Promise.reject(new InvalidArgumentError('this transaction was already executed'));

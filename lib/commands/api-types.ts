@@ -1,3 +1,4 @@
+/** A key: a string (sent as UTF-8) or a Buffer (sent byte for byte). */
 export type RedisKey = string | Buffer;
 
 /** How a surface hands back results: promises (Client, Cluster) or itself for chaining (Pipeline). */

@@ -20,6 +20,7 @@ export interface SetOptions {
   get?: boolean;
 }
 
+/** Keys and values of MSET/MSETNX, as a record or a Map (whose keys may be Buffers). */
 export type MsetEntries = Record<string, CommandArg> | Map<RedisKey, CommandArg>;
 /** Fields and values of HSET/HMSET, as a record or a Map. */
 export type FieldEntries = MsetEntries;
@@ -130,7 +131,9 @@ export function isArg(value: unknown): value is CommandArg {
 
 /** A member of a sorted set with the score to give it (ZADD). */
 export interface ScoreInput {
+  /** The score: a number, or a string such as '+inf', '-inf' or '(1.5'. */
   score: number | string;
+  /** The member. */
   member: CommandArg;
 }
 

@@ -9,15 +9,21 @@ import { num, recordsOf, textual, toRecord, type FieldConverters } from './repli
 
 /** One node of CLUSTER SHARDS; the keys are Redis's own. */
 export interface ClusterShardNode {
+  /** The node's 40-character id. */
   id: string;
+  /** Its plain-text port, when it has one. */
   port?: number;
+  /** Its TLS port, when TLS is on. */
   'tls-port'?: number;
+  /** Its IP address. */
   ip: string;
   /** What clients should connect to: the ip, the hostname or '?', by cluster-preferred-endpoint-type. */
   endpoint: string;
+  /** Its announced hostname, when one is set. */
   hostname?: string;
   /** 'master' or 'replica'. */
   role: string;
+  /** Its replication offset. */
   'replication-offset': number;
   /** 'online', 'failed' or 'loading'. */
   health: string;
@@ -25,7 +31,9 @@ export interface ClusterShardNode {
 
 /** CLUSTER SHARDS: one shard, its slot ranges as [first, last] pairs (inclusive) and its nodes. */
 export interface ClusterShard {
+  /** The shard's slot ranges, [first, last] inclusive. */
   slots: [first: number, last: number][];
+  /** The shard's master and replicas. */
   nodes: ClusterShardNode[];
 }
 
@@ -33,7 +41,9 @@ export interface ClusterShard {
 export interface ClusterSlotsNode {
   /** Its preferred endpoint; null when Redis does not know it (cluster-preferred-endpoint-type unknown-endpoint). */
   host: string | null;
+  /** Its port. */
   port: number;
+  /** The node's 40-character id. */
   id: string;
   /** Other networking metadata, such as 'hostname' (Redis 7). */
   metadata: FieldMap<string>;
@@ -41,19 +51,25 @@ export interface ClusterSlotsNode {
 
 /** CLUSTER SLOTS: one range of slots (inclusive), its master and replicas. */
 export interface ClusterSlotRange {
+  /** First slot of the range. */
   start: number;
+  /** Last slot of the range (inclusive). */
   end: number;
+  /** The master serving the range. */
   master: ClusterSlotsNode;
+  /** Its replicas. */
   replicas: ClusterSlotsNode[];
 }
 
 /** A line of CLUSTER NODES (or CLUSTER REPLICAS), fields named after Redis's documentation. */
 export interface ClusterNode {
+  /** The node's 40-character id. */
   id: string;
   /** As Redis prints it: 'ip:port@cport[,hostname]'. */
   address: string;
   /** The ip, '' when unknown. */
   host: string;
+  /** Its client port. */
   port: number;
   /** The cluster bus port. */
   busPort: number;
@@ -67,15 +83,26 @@ export interface ClusterNode {
   pingSent: number;
   /** Unix time in milliseconds of the last PONG. */
   pongReceived: number;
+  /** The node's configuration epoch (its master's, for a replica). */
   configEpoch: number;
   /** 'connected' or 'disconnected'. */
   linkState: string;
   /** Slot ranges it serves, [first, last] inclusive. */
   slots: [first: number, last: number][];
   /** Slots being moved out: to the node with this id. */
-  migrating: { slot: number; node: string }[];
+  migrating: {
+    /** The slot. */
+    slot: number;
+    /** The id of the node it moves to. */
+    node: string;
+  }[];
   /** Slots being moved in: from the node with this id. */
-  importing: { slot: number; node: string }[];
+  importing: {
+    /** The slot. */
+    slot: number;
+    /** The id of the node it comes from. */
+    node: string;
+  }[];
 }
 
 /** CLUSTER LINKS: one link of the cluster bus; the keys are Redis's own. */
@@ -86,8 +113,11 @@ export interface ClusterLink {
   node: string;
   /** Unix time in milliseconds. */
   'create-time': number;
+  /** Events the link is waiting for: 'r' (readable), 'w' (writable), both or none. */
   events: string;
+  /** Bytes allocated for the link's send buffer. */
   'send-buffer-allocated': number;
+  /** Bytes of that buffer in use. */
   'send-buffer-used': number;
 }
 

@@ -4,7 +4,9 @@ import { dataList, num, recordsOf, textual, texts, toRecord } from './replies-re
 
 /** HELLO: what the server says about itself and this connection. */
 export interface HelloReply {
+  /** The server's name, such as 'redis' or 'valkey'. */
   server: string;
+  /** The server's version: '7.2.4'. */
   version: string;
   /** The protocol this connection now speaks. */
   proto: 2 | 3;
@@ -14,6 +16,7 @@ export interface HelloReply {
   mode: string;
   /** 'master' or 'replica'. */
   role: string;
+  /** The loaded modules, each as a field map ('name', 'ver'…). */
   modules: FieldMap<unknown>[];
 }
 

@@ -23,6 +23,7 @@ import {
 
 /** ACL GETUSER, as Redis 7 shapes it. */
 export interface AclUser {
+  /** 'on' or 'off', and others such as 'nopass', 'allkeys', 'allchannels', 'sanitize-payload'. */
   flags: string[];
   /** SHA-256 hex digests. */
   passwords: string[];
@@ -33,11 +34,19 @@ export interface AclUser {
   /** Channel patterns: '&*'. */
   channels: string;
   /** Each `( … )` selector of the user. */
-  selectors: { commands: string; keys: string; channels: string }[];
+  selectors: {
+    /** The selector's command rules. */
+    commands: string;
+    /** The selector's key patterns. */
+    keys: string;
+    /** The selector's channel patterns. */
+    channels: string;
+  }[];
 }
 
 /** One ACL LOG entry. Redis 7.2 adds 'entry-id', 'timestamp-created' and 'timestamp-last-updated'. */
 export interface AclLogEntry {
+  /** How many times this denial happened (Redis groups identical ones). */
   count: number;
   /** 'command', 'key', 'channel' or 'auth'. */
   reason: string;
@@ -45,12 +54,17 @@ export interface AclLogEntry {
   context: string;
   /** The command, key or channel that was denied. */
   object: string;
+  /** The user that was denied. */
   username: string;
+  /** Seconds since the entry was last updated. */
   'age-seconds': number;
   /** As CLIENT INFO prints it. */
   'client-info': string;
+  /** The entry's unique id (Redis 7.2 on). */
   'entry-id'?: number;
+  /** Unix time in milliseconds the entry was created (Redis 7.2 on). */
   'timestamp-created'?: number;
+  /** Unix time in milliseconds the entry was last updated (Redis 7.2 on). */
   'timestamp-last-updated'?: number;
 }
 
@@ -69,26 +83,44 @@ export interface CommandDescription {
   name: string;
   /** Arguments counted with the name; negative: at least that many. */
   arity: number;
+  /** 'write', 'readonly', 'denyoom', 'fast'… */
   flags: string[];
   /** Position of the first key, 0 for none. */
   firstKey: number;
   /** Position of the last key; negative counts from the end. */
   lastKey: number;
+  /** Step between keys from the first to the last. */
   step: number;
   /** '@read', '@string'… */
   aclCategories: string[];
   /** Hints for clients and proxies: 'request_policy:all_nodes'. */
   tips: string[];
+  /** Where the keys are, in Redis 7's detailed form. */
   keySpecifications: KeySpecification[];
+  /** The container's subcommands, each described the same way. */
   subcommands: CommandDescription[];
 }
 
 /** Where a command's keys are, as Redis 7 describes it; `spec` holds the fields of `type`. */
 export interface KeySpecification {
+  /** 'RW', 'RO', 'OW', 'RM', 'access', 'update', 'insert', 'delete'… */
   flags: string[];
+  /** Remarks Redis attaches to the specification. */
   notes?: string;
-  begin_search: { type: string; spec: FieldMap<string | number> };
-  find_keys: { type: string; spec: FieldMap<string | number> };
+  /** Where the search for the first key begins. */
+  begin_search: {
+    /** 'index', 'keyword' or 'unknown'. */
+    type: string;
+    /** The fields of that type: `index`, or `keyword` and `startfrom`. */
+    spec: FieldMap<string | number>;
+  };
+  /** How the keys are found from there. */
+  find_keys: {
+    /** 'range', 'keynum' or 'unknown'. */
+    type: string;
+    /** The fields of that type: `lastkey`, `keystep` and `limit`, or `keynumidx`, `firstkey` and `keystep`. */
+    spec: FieldMap<string | number>;
+  };
 }
 
 const SEARCH: FieldConverter = recordOf({ spec: recordOf({}, textual) }, textual);
@@ -118,30 +150,47 @@ export function toCommandInfos(value: RespValue): unknown[] {
 
 /** COMMAND DOCS for one command; keys are Redis's own, as in its documentation. */
 export interface CommandDoc {
+  /** One-line description of what the command does. */
   summary: string;
+  /** The Redis version that introduced it. */
   since: string;
+  /** Its command group: 'string', 'list', 'server'… */
   group: string;
+  /** Time complexity, as Redis's documentation states it. */
   complexity: string;
   /** Set for a module's command. */
   module?: string;
+  /** 'deprecated' and 'syscmd'. */
   doc_flags?: string[];
+  /** The Redis version that deprecated it. */
   deprecated_since?: string;
+  /** What to use instead of a deprecated command. */
   replaced_by?: string;
   /** [version, what changed]. */
   history?: [string, string][];
+  /** Its arguments in order. */
   arguments?: CommandArgumentDoc[];
+  /** A container's subcommands by name. */
   subcommands?: FieldMap<CommandDoc>;
 }
 
+/** One argument of a command as COMMAND DOCS describes it. */
 export interface CommandArgumentDoc {
+  /** The argument's name in the documentation. */
   name: string;
   /** 'key', 'string', 'integer', 'double', 'pattern', 'unix-time', 'pure-token', 'oneof', 'block'. */
   type: string;
+  /** The name shown in the command's syntax line, when it differs. */
   display_text?: string;
+  /** For a key argument: the index of its key specification. */
   key_spec_index?: number;
+  /** A keyword that introduces the argument: 'EX', 'LIMIT'… */
   token?: string;
+  /** A short description. */
   summary?: string;
+  /** The Redis version that added it. */
   since?: string;
+  /** The Redis version that deprecated it. */
   deprecated_since?: string;
   /** 'optional', 'multiple', 'multiple_token'. */
   flags?: string[];
@@ -163,6 +212,7 @@ export function toCommandDocs(value: RespValue): FieldMap<unknown> {
 
 /** COMMAND GETKEYSANDFLAGS: each key with how the command uses it. */
 export interface KeyWithFlags<S = string> {
+  /** The key, as given. */
   key: S;
   /** 'RW', 'access', 'delete'… */
   flags: string[];
@@ -179,11 +229,13 @@ export function toKeysWithFlags(value: RespValue): KeyWithFlags<RespValue>[] {
 
 /** LATENCY LATEST: the latest and largest latency spike of each event. */
 export interface LatencyLatest {
+  /** The event's name: 'command', 'fast-command', 'fork'… */
   event: string;
   /** Unix time in seconds of the latest spike. */
   timestamp: number;
   /** Milliseconds. */
   latest: number;
+  /** Milliseconds of the largest spike recorded. */
   max: number;
 }
 
@@ -197,7 +249,9 @@ export interface LatencySample {
 
 /** LATENCY HISTOGRAM: per command, its calls and a power-of-two histogram of microseconds → calls. */
 export interface LatencyHistogram {
+  /** How many times the command ran. */
   calls: number;
+  /** Upper bound in microseconds → number of calls at or below it. */
   histogram_usec: FieldMap<number>;
 }
 
@@ -223,6 +277,7 @@ export function toLatencyHistograms(value: RespValue): FieldMap<unknown> {
 
 /** SLOWLOG GET: one slow command. */
 export interface SlowlogEntry<S = string> {
+  /** The entry's unique, increasing id. */
   id: number;
   /** Unix time in seconds when it ran. */
   timestamp: number;
@@ -261,10 +316,13 @@ export function toMemoryStats(value: RespValue): MemoryStats | FieldMap<unknown>
 
 /** MODULE LIST: one loaded module. */
 export interface ModuleInfo {
+  /** The name the module registered. */
   name: string;
+  /** The module's version number. */
   ver: number;
   /** Redis 7 on. */
   path?: string;
+  /** The arguments it was loaded with (Redis 7 on). */
   args?: string[];
 }
 
@@ -273,23 +331,40 @@ export interface ModuleInfo {
 /** ROLE, by what the server is. Names of the positional fields are respline's. */
 export type Role = MasterRole | ReplicaRole | SentinelRole;
 
+/** ROLE on a master. */
 export interface MasterRole {
+  /** What the server is. */
   role: 'master';
   /** Replication offset. */
   offset: number;
-  replicas: { host: string; port: number; offset: number }[];
+  /** The connected replicas. */
+  replicas: {
+    /** The replica's address as it announced it. */
+    host: string;
+    /** The replica's port. */
+    port: number;
+    /** The replication offset the replica acknowledged. */
+    offset: number;
+  }[];
 }
 
+/** ROLE on a replica. */
 export interface ReplicaRole {
+  /** What the server is (Redis's own word for a replica). */
   role: 'slave';
+  /** The master it replicates from. */
   masterHost: string;
+  /** The master's port. */
   masterPort: number;
   /** 'connect', 'connecting', 'sync' or 'connected'; -1 offset until the first sync. */
   state: string;
+  /** Replication offset received so far. */
   offset: number;
 }
 
+/** ROLE on a Sentinel. */
 export interface SentinelRole {
+  /** What the server is. */
   role: 'sentinel';
   /** Names of the monitored masters. */
   masters: string[];

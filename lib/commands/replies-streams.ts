@@ -10,6 +10,7 @@ import { num, recordsOf, text, toRecord, type FieldConverters } from './replies-
 
 /** One stream entry, as XRANGE, XREAD, XCLAIM… return it. */
 export interface StreamEntry<S = string> {
+  /** The entry's id, 'milliseconds-sequence'. */
   id: string;
   /**
    * Field → value, prototype-less. Redis lets one entry repeat a field (`XADD s * a 1 a 2`); here the
@@ -22,21 +23,30 @@ export interface StreamEntry<S = string> {
 
 /** An entry XREADGROUP finds in a consumer's pending list after it was deleted from the stream. */
 export interface DeletedStreamEntry {
+  /** The id of the deleted entry. */
   id: string;
+  /** Always null: the entry's content is gone. */
   fields: null;
+  /** Always null: the entry's content is gone. */
   flat: null;
 }
 
 /** What XREAD and XREADGROUP return per stream, in the order the keys were asked for. */
 export interface StreamRead<S = string, E = StreamEntry<S>> {
+  /** The stream's key. */
   key: S;
+  /** Its entries, oldest first. */
   entries: E[];
 }
 
 interface StreamInfoBase {
+  /** Number of entries. */
   length: number;
+  /** Keys in the stream's radix tree (an internal size figure). */
   'radix-tree-keys': number;
+  /** Nodes in the stream's radix tree (an internal size figure). */
   'radix-tree-nodes': number;
+  /** The id of the last entry ever added, deleted or not. */
   'last-generated-id': string;
   /** Redis 7.0 on. */
   'max-deleted-entry-id'?: string;
@@ -48,44 +58,79 @@ interface StreamInfoBase {
 
 /** XINFO STREAM key. */
 export interface StreamInfo<S = string> extends StreamInfoBase {
+  /** Number of consumer groups. */
   groups: number;
+  /** The oldest entry, or null when the stream is empty. */
   'first-entry': StreamEntry<S> | null;
+  /** The newest entry, or null when the stream is empty. */
   'last-entry': StreamEntry<S> | null;
 }
 
 /** XINFO STREAM key FULL: tell it from StreamInfo by `'entries' in info`. */
 export interface StreamInfoFull<S = string> extends StreamInfoBase {
+  /** The entries, oldest first, up to the COUNT given (10 by default). */
   entries: StreamEntry<S>[];
+  /** Every consumer group in detail. */
   groups: StreamGroupFull<S>[];
 }
 
+/** A consumer group as XINFO STREAM FULL details it. */
 export interface StreamGroupFull<S = string> {
+  /** The group's name. */
   name: S;
+  /** The id of the last entry delivered to the group. */
   'last-delivered-id': string;
   /** Redis 7.0 on; null when Redis cannot tell. */
   'entries-read'?: number | null;
   /** Redis 7.0 on; null when Redis cannot tell. */
   lag?: number | null;
+  /** Number of pending entries. */
   'pel-count': number;
-  pending: { id: string; consumer: S; deliveryTime: number; deliveries: number }[];
+  /** The group's pending entries: delivered and not yet acknowledged. */
+  pending: {
+    /** The entry's id. */
+    id: string;
+    /** The consumer it was delivered to. */
+    consumer: S;
+    /** Unix time in milliseconds of its last delivery. */
+    deliveryTime: number;
+    /** How many times it was delivered. */
+    deliveries: number;
+  }[];
+  /** Its consumers in detail. */
   consumers: StreamConsumerFull<S>[];
 }
 
+/** A consumer as XINFO STREAM FULL details it. */
 export interface StreamConsumerFull<S = string> {
+  /** The consumer's name. */
   name: S;
   /** Unix time in milliseconds of the consumer's last attempted interaction. */
   'seen-time': number;
   /** Redis 7.2 on: of its last successful interaction. */
   'active-time'?: number;
+  /** Number of entries pending for it. */
   'pel-count': number;
-  pending: { id: string; deliveryTime: number; deliveries: number }[];
+  /** The consumer's pending entries. */
+  pending: {
+    /** The entry's id. */
+    id: string;
+    /** Unix time in milliseconds of its last delivery. */
+    deliveryTime: number;
+    /** How many times it was delivered. */
+    deliveries: number;
+  }[];
 }
 
 /** XINFO GROUPS. */
 export interface StreamGroupInfo<S = string> {
+  /** The group's name. */
   name: S;
+  /** Number of consumers. */
   consumers: number;
+  /** Number of entries delivered and not yet acknowledged. */
   pending: number;
+  /** The id of the last entry delivered to the group. */
   'last-delivered-id': string;
   /** Redis 7.0 on; null when Redis cannot tell. */
   'entries-read'?: number | null;
@@ -95,7 +140,9 @@ export interface StreamGroupInfo<S = string> {
 
 /** XINFO CONSUMERS. */
 export interface StreamConsumerInfo<S = string> {
+  /** The consumer's name. */
   name: S;
+  /** Number of entries pending for it. */
   pending: number;
   /** Milliseconds since the consumer last attempted an interaction. */
   idle: number;
@@ -105,20 +152,30 @@ export interface StreamConsumerInfo<S = string> {
 
 /** XPENDING key group: the summary of a group's pending entries. */
 export interface StreamPendingSummary<S = string> {
+  /** Number of pending entries in the group. */
   pending: number;
   /** Smallest and largest pending id; null when nothing is pending. */
   lowest: string | null;
+  /** Largest pending id; null when nothing is pending. */
   highest: string | null;
   /** Each consumer with at least one pending entry. */
-  consumers: { name: S; pending: number }[];
+  consumers: {
+    /** The consumer's name. */
+    name: S;
+    /** How many entries it has pending. */
+    pending: number;
+  }[];
 }
 
 /** XPENDING key group [IDLE ms] start end count [consumer]: one pending entry. */
 export interface StreamPendingEntry<S = string> {
+  /** The entry's id. */
   id: string;
+  /** The consumer that holds it. */
   consumer: S;
   /** Milliseconds since it was last delivered. */
   idle: number;
+  /** How many times it was delivered. */
   deliveries: number;
 }
 
@@ -127,9 +184,11 @@ export interface StreamPendingEntry<S = string> {
  * of pending entries that no longer exist in the stream (Redis removed them from the pending list).
  */
 export interface StreamAutoClaim<S = string> {
+  /** The cursor to pass to the next XAUTOCLAIM; '0-0' when the scan is over. */
   next: string;
   /** Entries, or just their ids with JUSTID. */
   entries: StreamEntry<S>[] | string[];
+  /** Ids of pending entries that no longer exist in the stream (Redis 7 on; empty before). */
   deleted: string[];
 }
 

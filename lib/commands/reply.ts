@@ -22,7 +22,9 @@ export type BufferOf<R> = R extends Reply<unknown, infer TB> ? TB : never;
 
 /** A member of a sorted set with its score, as every WITHSCORES form returns it. */
 export interface ScoredMember<S = string> {
+  /** The member. */
   member: S;
+  /** Its score; `Infinity` and `-Infinity` for Redis's inf and -inf. */
   score: number;
 }
 
@@ -174,24 +176,37 @@ export function unexpected(what: string, value: RespValue): ReplyError {
 
 // ---- values popped from one of several keys (blocking pops, LMPOP, ZMPOP): the key comes along ----
 
+/** An element popped from one of several lists, with the key it came from (BLPOP, BRPOP, BLMOVE's kin). */
 export interface KeyedElement<S = string> {
+  /** The key it was popped from. */
   key: S;
+  /** The element. */
   element: S;
 }
 
+/** Elements popped from one of several lists, with the key they came from (LMPOP, BLMPOP). */
 export interface KeyedElements<S = string> {
+  /** The key they were popped from. */
   key: S;
+  /** The elements, in pop order. */
   elements: S[];
 }
 
+/** A member popped from one of several sorted sets, with its key and score (BZPOPMIN, BZPOPMAX). */
 export interface KeyedScoredMember<S = string> {
+  /** The key it was popped from. */
   key: S;
+  /** The member. */
   member: S;
+  /** Its score. */
   score: number;
 }
 
+/** Members popped from one of several sorted sets, with the key they came from (ZMPOP, BZMPOP). */
 export interface KeyedScoredMembers<S = string> {
+  /** The key they were popped from. */
   key: S;
+  /** The members with their scores, in pop order. */
   members: ScoredMember<S>[];
 }
 
@@ -221,7 +236,9 @@ export function toKeyedScoredMembers(value: RespValue): KeyedScoredMembers<RespV
 
 /** ZRANK … WITHSCORE (Redis 7.2): a member's rank and score. */
 export interface RankWithScore {
+  /** The member's 0-based rank. */
   rank: number;
+  /** The member's score. */
   score: number;
 }
 
@@ -233,6 +250,7 @@ export function toRankWithScore(value: RespValue): RankWithScore | null {
 
 // ---- geo ----
 
+/** A position as Redis gives it: longitude first, then latitude, in degrees. */
 export type GeoCoordinates = [longitude: number, latitude: number];
 
 /**
@@ -240,6 +258,7 @@ export type GeoCoordinates = [longitude: number, latitude: number];
  * absent, not undefined.
  */
 export interface GeoSearchHit<S = string> {
+  /** The member found. */
   member: S;
   /** WITHDIST: in the unit of the query. */
   distance?: number;
@@ -251,8 +270,11 @@ export interface GeoSearchHit<S = string> {
 
 /** Which WITH… options a geo query asked for. */
 export interface GeoWith {
+  /** WITHDIST was given. */
   distance: boolean;
+  /** WITHHASH was given. */
   hash: boolean;
+  /** WITHCOORD was given. */
   coordinates: boolean;
 }
 
@@ -298,13 +320,19 @@ export function toGeoSearchHit(value: RespValue, asked: GeoWith): GeoSearchHit<R
 
 /** One common run: its start and end index in each key, and its length with WITHMATCHLEN. */
 export interface LcsMatch {
+  /** The match's first and last index in the first string. */
   key1: [start: number, end: number];
+  /** The match's first and last index in the second string. */
   key2: [start: number, end: number];
+  /** The match's length, with WITHMATCHLEN. */
   len?: number;
 }
 
+/** LCS … IDX: the matching ranges and the length of the longest common subsequence. */
 export interface LcsIndex {
+  /** The matches, last one first, as Redis lists them. */
   matches: LcsMatch[];
+  /** Length of the longest common subsequence. */
   len: number;
 }
 

@@ -33,7 +33,9 @@ export const scriptValue = reply<ScriptValue, ScriptValue<Buffer>>((value) => to
 
 /** One function of a library, as FUNCTION LIST describes it. */
 export interface FunctionInfo<S = string> {
+  /** The function's name. */
   name: S;
+  /** Its description, or null when the library gave none. */
   description: S | null;
   /** 'no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'. */
   flags: S[];
@@ -41,8 +43,11 @@ export interface FunctionInfo<S = string> {
 
 /** One library of FUNCTION LIST. */
 export interface FunctionLibrary<S = string> {
+  /** The library's name. */
   libraryName: S;
+  /** Its engine: 'LUA'. */
   engine: S;
+  /** The functions it registers. */
   functions: FunctionInfo<S>[];
   /** Only with WITHCODE. */
   libraryCode?: S;
@@ -68,18 +73,25 @@ export const functionLibraries = reply<FunctionLibrary[], FunctionLibrary<Buffer
 
 /** The function FUNCTION STATS saw running. */
 export interface RunningFunction<S = string> {
+  /** The running function's name. */
   name: S;
   /** The FCALL that started it, with its arguments. */
   command: S[];
+  /** Milliseconds it has been running. */
   durationMs: number;
 }
 
+/** FUNCTION STATS: what one engine holds. */
 export interface EngineStats {
+  /** Libraries loaded in the engine. */
   librariesCount: number;
+  /** Functions they register. */
   functionsCount: number;
 }
 
+/** FUNCTION STATS: the function running now, if any, and each engine's counts. */
 export interface FunctionStats<S = string> {
+  /** The function running now, or null. */
   runningScript: RunningFunction<S> | null;
   /** By engine name ('LUA'). */
   engines: FieldMap<EngineStats>;

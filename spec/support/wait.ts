@@ -16,3 +16,17 @@ export async function eventually(
     await sleep(5);
   }
 }
+
+/** Resolves once `check` holds, polling every `pollMs`; throws naming `what` after `limitMs`. */
+export async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  limitMs = 15_000,
+  pollMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${limitMs} ms`);
+    await sleep(pollMs);
+  }
+}
