@@ -12,17 +12,11 @@ import { ConnectionError, ReplicationError, TimeoutError } from '../lib/errors';
 import { FaultProxy } from '../lib/testing/fault-proxy';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 import { hostProcess } from './support/host-process';
+import { FAST_CLIENT } from './support/fast-client';
 import { eventually } from './support/wait';
 
 const REPLICAS = 3;
 const SHARDS = 3;
-const CLIENT = {
-  commandTimeout: 400,
-  connectTimeout: 1_000,
-  heartbeatInterval: 200,
-  stallTimeout: 600,
-  reconnect: { minDelay: 20, maxDelay: 200 },
-};
 
 /** servers[replica][shard] */
 let servers: RedisProcess[][];
@@ -37,11 +31,25 @@ function makeCluster(options: Partial<ClusterOptions> = {}, urls?: string[][]): 
     replicas: urls ?? servers.map((row) => row.map((server) => server.url)),
     downAfter: 3,
     probeInterval: 100,
-    client: CLIENT,
+    client: FAST_CLIENT,
     ...options,
   });
   clusters.push(cluster);
   return cluster;
+}
+
+/**
+ * Connected, with every server in sync. Servers restarted by an earlier test come back with an empty
+ * script cache, so a new Cluster finds them not vouched for while their peers are, and resyncs them
+ * before it reads them (lib/cluster/repair-engine.ts, checkRunId).
+ */
+async function inSync(cluster: Cluster): Promise<void> {
+  await cluster.connect();
+  await eventually(
+    () => cluster.health().every((entry) => entry.state === 'up'),
+    'every server in sync',
+    10_000,
+  );
 }
 
 const downServers = (cluster: Cluster): string[] =>
@@ -196,6 +204,7 @@ describe('one replica killed in every shard', () => {
 describe('one replica paused', () => {
   it('reads answer by failover, health shows exactly it down, and it comes back after SIGCONT', async () => {
     const cluster = makeCluster({ writeAck: 'all', readFrom: 'ordered' });
+    await inSync(cluster);
     const errors: ServerInfo[] = [];
     cluster.on('error', (_, server) => errors.push(server));
     const keys = keysOf(cluster, 1, 30, 'paused');
@@ -247,8 +256,9 @@ describe('one replica paused', () => {
     // so no reconnect ('ready') can bring it back; only the periodic probe can.
     const cluster = makeCluster({
       writeAck: 'all',
-      client: { ...CLIENT, heartbeatInterval: 0, stallTimeout: 0 },
+      client: { ...FAST_CLIENT, heartbeatInterval: 0, stallTimeout: 0 },
     });
+    await inSync(cluster);
     const keys = keysOf(cluster, 0, 10, 'probe');
     await seed(cluster, keys);
     const reconnectsBefore = cluster.server(0, 0).stats().reconnects;
@@ -262,6 +272,7 @@ describe('one replica paused', () => {
 
   it('a read on a paused replica fails over on its commandTimeout even before the server is marked down', async () => {
     const cluster = makeCluster({ writeAck: 'all', downAfter: 1_000 });
+    await inSync(cluster);
     const [key] = keysOf(cluster, 2, 1, 'timeout');
     await seed(cluster, [key]);
     servers[0][2].pause();
@@ -352,6 +363,7 @@ describe('hedged reads', () => {
 
   it('never hand one caller another caller reply, whichever replica wins', async () => {
     const cluster = makeCluster({ writeAck: 'all', readFrom: 'ordered', hedgeAfter: 5 }, await proxiedUrls());
+    await inSync(cluster);
     const keys = Array.from({ length: 600 }, (_, i) => `hedge:${i}`);
     await seed(cluster, keys);
 
@@ -377,6 +389,7 @@ describe('hedged reads', () => {
 
   it("'fastest' moves reads away from a slow replica", async () => {
     const cluster = makeCluster({ writeAck: 'all', readFrom: 'fastest' }, await proxiedUrls());
+    await inSync(cluster);
     for (const proxy of proxies) proxy.setDelay(15, 'toClient');
     const keys = keysOf(cluster, 0, 64, 'fastest');
     await seed(cluster, keys);
@@ -431,6 +444,7 @@ describe('a replica that refuses writes (OOM)', () => {
 describe('timeouts', () => {
   it('reports a write that timed out on one replica after it succeeded on the others', async () => {
     const cluster = makeCluster({ writeAck: 'quorum', downAfter: 1_000 });
+    await inSync(cluster);
     const [key] = keysOf(cluster, 0, 1, 'late-failure');
     await cluster.connect();
     const reports: { error: Error; detail: ReplicaErrorDetail }[] = [];

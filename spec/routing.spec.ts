@@ -64,6 +64,20 @@ describe('jumpConsistentHash', () => {
     }
   });
 
+  it('carries the + 1 into the high half when the low half of key * M wraps to 0xffffffff', () => {
+    // 0x666313ab * 0x87b0b0fd (the multiplier's low half) = 0xffffffff (mod 2^32).
+    for (const hi of [0n, 1n, 0x7fff_ffffn, 0xffff_fffen, 0xffff_ffffn, 0x1234_5678n]) {
+      const key = (hi << 32n) | 0x6663_13abn;
+      for (const n of [2, 1000, 65_536, 2 ** 31 - 1]) {
+        expect({ key, n, bucket: jumpConsistentHash(key, n) }).toEqual({
+          key,
+          n,
+          bucket: referenceJump(key, n),
+        });
+      }
+    }
+  });
+
   it('takes the key as uint32 halves with the same result', () => {
     const key = 0x0123_4567_89ab_cdefn;
     expect(jumpConsistentHashHalves(0x0123_4567, 0x89ab_cdef, 1000)).toBe(jumpConsistentHash(key, 1000));

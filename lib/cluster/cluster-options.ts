@@ -1,9 +1,34 @@
 import { resolveOptions, type ClientOptions } from '../connection/options';
 import { InvalidArgumentError } from '../errors';
 
+/** How many replicas of a shard must acknowledge a write; see {@link ClusterOptions.writeAck}. */
 export type WriteAck = 'one' | 'quorum' | 'all';
+/** Which replica a read tries first; see {@link ClusterOptions.readFrom}. */
 export type ReadFrom = 'ordered' | 'round-robin' | 'fastest';
 
+/** How replicas that missed writes are repaired (DESIGN.md, "Replica repair in Cluster"). */
+export interface RepairOptions {
+  /**
+   * Default true. When false, nothing is detected or repaired: every replica that answers is read, as
+   * before repair existed, so one that missed writes can serve stale or nil values.
+   */
+  enabled?: boolean;
+  /** Keys remembered per server as missed writes; one more marks it for a full resync. Default 100,000. */
+  maxHints?: number;
+  /** Keys copied per second by one server's repair, at most: live traffic keeps priority. Default 20,000. */
+  maxKeysPerSecond?: number;
+  /** Ms a repairing process holds the lease on a restarted server before it must renew it. Default 10,000. */
+  leaseMs?: number;
+}
+
+export interface ResolvedRepairOptions {
+  enabled: boolean;
+  maxHints: number;
+  maxKeysPerSecond: number;
+  leaseMs: number;
+}
+
+/** Options of a {@link Cluster}: its servers, write acknowledgement, read routing, failover and repair. */
 export interface ClusterOptions {
   /**
    * `replicas[r][s]` is the URL of shard `s` of replica `r`. Every replica holds the whole keyspace,
@@ -25,6 +50,8 @@ export interface ClusterOptions {
   probeInterval?: number;
   /** Options for every server's Client. Set `commandTimeout`: it bounds how long a read waits before failing over. */
   client?: ClientOptions;
+  /** Repair of replicas that missed writes or restarted; on by default. */
+  repair?: RepairOptions;
 }
 
 export interface ResolvedClusterOptions {
@@ -35,6 +62,7 @@ export interface ResolvedClusterOptions {
   downAfter: number;
   probeInterval: number;
   client: ClientOptions;
+  repair: ResolvedRepairOptions;
 }
 
 export const CLUSTER_DEFAULTS = Object.freeze({
@@ -42,6 +70,7 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   readFrom: 'ordered' as ReadFrom,
   downAfter: 3,
   probeInterval: 1_000,
+  repair: Object.freeze({ enabled: true, maxHints: 100_000, maxKeysPerSecond: 20_000, leaseMs: 10_000 }),
 });
 
 const WRITE_ACKS: readonly string[] = ['one', 'quorum', 'all'];
@@ -86,7 +115,42 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
       throw new InvalidArgumentError(`client options: ${error.message}`);
     throw error;
   }
-  return { writeAck, readFrom, hedgeAfter, downAfter, probeInterval, client: withHiddenPassword(client) };
+  const repair = resolveRepairOptions(options.repair);
+  return {
+    writeAck,
+    readFrom,
+    hedgeAfter,
+    downAfter,
+    probeInterval,
+    client: withHiddenPassword(client),
+    repair,
+  };
+}
+
+function resolveRepairOptions(repair: RepairOptions | undefined): ResolvedRepairOptions {
+  const defaults = CLUSTER_DEFAULTS.repair;
+  if (repair === undefined) return { ...defaults };
+  if (typeof repair !== 'object' || repair === null || Array.isArray(repair)) {
+    throw new InvalidArgumentError('repair must be an object of RepairOptions');
+  }
+  const enabled = repair.enabled ?? defaults.enabled;
+  if (typeof enabled !== 'boolean')
+    throw new InvalidArgumentError(`repair.enabled must be a boolean, not ${show(enabled)}`);
+  const positiveInteger = (name: string, value: unknown): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new InvalidArgumentError(`repair.${name} must be an integer >= 1, not ${show(value)}`);
+    }
+    return value;
+  };
+  return {
+    enabled,
+    maxHints: positiveInteger('maxHints', repair.maxHints ?? defaults.maxHints),
+    maxKeysPerSecond: positiveInteger(
+      'maxKeysPerSecond',
+      repair.maxKeysPerSecond ?? defaults.maxKeysPerSecond,
+    ),
+    leaseMs: positiveInteger('leaseMs', repair.leaseMs ?? defaults.leaseMs),
+  };
 }
 
 /** How many replicas of `replicaCount` must answer a write. */

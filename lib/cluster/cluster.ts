@@ -21,12 +21,21 @@ import { commandInfo, resolveCommand, type CommandInfo } from '../commands/comma
 import { routableKeyPositions } from '../commands/movable-keys';
 import { CommandFlags } from '../connection/pending-command';
 import {
+  AbortError,
   ConnectionClosedError,
   ConnectionError,
   InvalidArgumentError,
   ReplicationError,
   type ReplicaOutcome,
 } from '../errors';
+import type { CallOptions } from '../connection/command-guard';
+import {
+  abortable,
+  OptionsView,
+  resolveCallOptions,
+  type CommandOptions,
+  type ViewHost,
+} from '../client/with-options';
 import { Pipeline } from '../pipeline';
 import { measureCommand } from '../resp/encoder';
 import type { CommandArg, RespValue } from '../resp/types';
@@ -43,13 +52,15 @@ import { gatherParts, SPLITTABLE, splitByShard } from './multi-key';
 import { asError, describeOutcomes } from './outcome-kind';
 import { sendRead } from './read-path';
 import type { RouteContext } from './route-context';
+import { loadXxhashAddon } from './key-hash';
 import { shardOf } from './routing';
-import { ServerNode } from './server-node';
+import { ServerNode, Sync } from './server-node';
 import { scanEveryShard, scanKeyShard } from './shard-scan';
 import { ShardReplicas } from './shard-replicas';
 import { parseTopology } from './topology';
 import { sendTransactionToShard } from './transaction-fanout';
 import { sendWrite } from './write-fanout';
+import { RepairEngine } from './repair-engine';
 import { ClusterSubscriber, publishToShard, type ReplicaView } from './cluster-pubsub';
 import type { MonitorListener } from '../client/monitor';
 import type { MessageListener, PatternListener, SubscribeOptions, Subscription } from '../client/subscriber';
@@ -64,6 +75,9 @@ class ClusterRuntime implements RouteContext {
   closed = false;
   readonly hedges: HedgeScheduler | null;
   readonly requiredAcks: number;
+  /** Null when repair is off. */
+  repair: RepairEngine | null = null;
+  readonly readFlagMask: number;
 
   constructor(
     options: ResolvedClusterOptions,
@@ -72,6 +86,7 @@ class ClusterRuntime implements RouteContext {
   ) {
     this.hedges = options.hedgeAfter > 0 ? new HedgeScheduler(options.hedgeAfter) : null;
     this.requiredAcks = requiredAcks(options.writeAck, replicaCount);
+    this.readFlagMask = options.repair.enabled ? ~CommandFlags.ReadOnly : ~0;
   }
 
   reportReplicaError(
@@ -82,6 +97,31 @@ class ClusterRuntime implements RouteContext {
   ): void {
     node.errors++;
     this.emitReplicaError(error, { replica: node.replica, shard: node.shard, url: node.url, command, kind });
+  }
+
+  unverifiedWrite(node: ServerNode, commands: readonly (readonly CommandArg[])[]): void {
+    this.repair?.unverifiedWrite(node, commands);
+  }
+
+  missedWrite(node: ServerNode, commands: readonly (readonly CommandArg[])[]): void {
+    this.repair?.missedWrite(node, commands);
+  }
+
+  reportStaleRead(node: ServerNode, command: string): void {
+    const missed = node.missedWrites;
+    const error = new ReplicationError(
+      `${command} was served by replica ${node.replica} of shard ${node.shard}, which is ` +
+        `${node.sync === Sync.InSync ? 'reconnecting (its run_id not checked yet)' : node.state} ` +
+        `(${missed < 0 ? 'awaiting a full resync' : `${missed} missed keys`}): no in-sync replica of the shard could take it`,
+      [],
+    );
+    this.emitReplicaError(error, {
+      replica: node.replica,
+      shard: node.shard,
+      url: node.url,
+      command,
+      kind: 'stale',
+    });
   }
 }
 
@@ -103,7 +143,9 @@ class ClusterRuntime implements RouteContext {
 export class Cluster extends CommandApi<'promise'> {
   /** A write script runs here as EVAL: replicas' script caches may differ (see Script). */
   readonly [evalWrites] = true;
+  /** Number of replicas: `replicas.length`. */
   readonly replicaCount: number;
+  /** Number of shards in each replica. */
   readonly shardCount: number;
   private readonly options: ResolvedClusterOptions;
   /** Replica-major, as in `replicas`: nodes[r * shardCount + s]. */
@@ -113,6 +155,8 @@ export class Cluster extends CommandApi<'promise'> {
   private readonly healthMonitor: HealthMonitor;
   private readonly events = new EventEmitter();
   private connecting: Promise<void> | null = null;
+  /** What withOptions() views route through; made on first use. */
+  private viewHost: ViewHost | null = null;
   private quitting: Promise<void> | null = null;
   /** Each channel listened to on one replica of its shard (cluster-pubsub.ts). */
   private readonly subscriptions: ClusterSubscriber;
@@ -125,6 +169,9 @@ export class Cluster extends CommandApi<'promise'> {
     }
     this.options = resolveClusterOptions(options);
     const topology = parseTopology(options.replicas, this.options.client);
+    // Routing hashes long keys with xxhash-addon, loaded lazily so a plain Client never loads it; load
+    // it here so a broken native build fails at construction, not on the first long key.
+    loadXxhashAddon();
     this.replicaCount = topology.replicaCount;
     this.shardCount = topology.shardCount;
     this.runtime = new ClusterRuntime(this.options, this.replicaCount, (error, detail) =>
@@ -143,8 +190,12 @@ export class Cluster extends CommandApi<'promise'> {
         if (this.events.listenerCount('error') > 0) this.emit('error', error, node.info());
       },
     });
+    const repair = this.options.repair;
     this.nodes = topology.servers.map((spec) => {
-      const node = new ServerNode(spec, new Client(spec.url, this.options.client), this.healthMonitor);
+      const client = new Client(spec.url, this.options.client);
+      // Repair fences sockets it gave up on by their server id (RepairEngine.fence).
+      if (repair.enabled) client.identifyConnections();
+      const node = new ServerNode(spec, client, this.healthMonitor, repair.maxHints, repair.enabled);
       this.healthMonitor.watch(node);
       return node;
     });
@@ -160,6 +211,16 @@ export class Cluster extends CommandApi<'promise'> {
           this.options.readFrom,
         ),
     );
+    if (repair.enabled) {
+      this.runtime.repair = new RepairEngine(repair, this.shards, {
+        onStale: (node, reason) => this.emit('serverStale', node.info(), reason),
+        onProgress: (node, progress) => this.emit('repairProgress', node.info(), progress),
+        onRepaired: (node, summary) => this.emit('serverRepaired', node.info(), summary),
+        onError: (node, error) => {
+          if (this.events.listenerCount('error') > 0) this.emit('error', error, node.info());
+        },
+      });
+    }
     this.subscriptions = new ClusterSubscriber({
       shardCount: this.shardCount,
       shardOf: (channel) => this.shardIndex(channel),
@@ -205,6 +266,7 @@ export class Cluster extends CommandApi<'promise'> {
     return this.subscriptions.subscribe('pattern', patterns, listener, options);
   }
 
+  /** Shard channels (Redis 7): routed like channels, each on one healthy replica of its shard. */
   ssubscribe(channels: string | readonly string[], listener: MessageListener<string>): Promise<Subscription>;
   ssubscribe(
     channels: string | readonly string[],
@@ -219,14 +281,17 @@ export class Cluster extends CommandApi<'promise'> {
     return this.subscriptions.subscribe('shard', channels, listener, options);
   }
 
+  /** Removes every listener of these channels (of all channels when none is named). */
   unsubscribe(...channels: string[]): Promise<void> {
     return this.subscriptions.unsubscribe('channel', channels);
   }
 
+  /** Removes every listener of these patterns (of all patterns when none is named). */
   punsubscribe(...patterns: string[]): Promise<void> {
     return this.subscriptions.unsubscribe('pattern', patterns);
   }
 
+  /** Removes every listener of these shard channels (of all shard channels when none is named). */
   sunsubscribe(...channels: string[]): Promise<void> {
     return this.subscriptions.unsubscribe('shard', channels);
   }
@@ -259,13 +324,13 @@ export class Cluster extends CommandApi<'promise'> {
     return shardOf(key, this.shardCount);
   }
 
-  /** One entry per server, replica-major. */
   /** What console.log shows: the shape and health, never options, URLs' credentials or clients' state. */
   [inspect.custom](): string {
     const up = this.nodes.filter((node) => node.up).length;
     return `Cluster { ${this.replicaCount} replicas x ${this.shardCount} shards, ${up}/${this.nodes.length} up }`;
   }
 
+  /** One entry per server, replica-major: its state, latency and failures now. */
   health(): ServerHealth[] {
     return this.nodes.map((node) => node.snapshot());
   }
@@ -324,15 +389,92 @@ export class Cluster extends CommandApi<'promise'> {
    * without keys, reject exec() with InvalidArgumentError before anything is sent.
    */
   multi(): Transaction {
-    return new Transaction((commands) => {
-      if (this.runtime.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
-      let shard: number;
-      try {
-        shard = this.transactionShard(commands);
-      } catch (error) {
-        return Promise.reject(asError(error));
+    return new Transaction((commands) => this.transact(commands));
+  }
+
+  private transact(commands: readonly BatchCommand[]): Promise<RespValue[]> {
+    if (this.runtime.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+    let shard: number;
+    try {
+      shard = this.transactionShard(commands);
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+    return sendTransactionToShard(this.runtime, this.shards[shard], commands);
+  }
+
+  /**
+   * A view with every command method, `pipeline()` and `multi()`, under an AbortSignal and/or a
+   * timeout (see `Client.withOptions`). A signal already aborted rejects at once: nothing is sent to
+   * any server. Otherwise:
+   * - a read passes them to the Client of each replica it tries: unwritten when the signal aborts, it
+   *   is dropped; written, it rejects and its late reply is absorbed; an abort is never failed over;
+   * - a write, or a transaction, rejects with AbortError at once, but its fan-out is not withdrawn:
+   *   dropping it on the replicas where it is still unwritten, while others ran it, would leave the
+   *   replicas disagreeing unseen. Every replica's outcome is still counted in health() and failures
+   *   reported through `replicaError`, as without a signal. `timeout` applies to reads only; writes
+   *   keep each Client's commandTimeout.
+   */
+  withOptions(options: CommandOptions): OptionsView {
+    return new OptionsView(this.views(), resolveCallOptions(options, undefined));
+  }
+
+  private views(): ViewHost {
+    return (this.viewHost ??= {
+      dispatch: (args, flags, transform, options) => {
+        if (options === undefined) return this.dispatch(args, flags, transform);
+        const reply = this.routeWith(args, flags, options);
+        return args instanceof InvalidArgumentError ? reply : shaped(reply, transform, args);
+      },
+      pipeline: (options) =>
+        options === undefined
+          ? this.pipeline()
+          : new Pipeline(
+              (args, flags, settle) => {
+                this.routeWith(args, flags, options).then(settle, (error: unknown) => settle(asError(error)));
+              },
+              { signal: options.signal },
+            ),
+      multi: (options) =>
+        options === undefined
+          ? this.multi()
+          : new Transaction((commands) => {
+              const signal = options.signal;
+              if (signal?.aborted === true) return Promise.reject(notSent('MULTI', signal));
+              const outcome = this.transact(commands);
+              if (signal !== undefined) this.reportAfterAbort(outcome, signal, 'MULTI');
+              return abortable(outcome, signal, 'MULTI', 'its replicas were answering');
+            }),
+    });
+  }
+
+  /** A view's command: refused at once under an aborted signal, released at once when it aborts. */
+  private routeWith(
+    args: CommandArg[] | InvalidArgumentError,
+    flags: CommandFlags,
+    options: CallOptions,
+  ): Promise<RespValue> {
+    if (args instanceof InvalidArgumentError) return Promise.reject(args);
+    const signal = options.signal;
+    const name = String(args[0]);
+    if (signal?.aborted === true) return Promise.reject(notSent(name, signal));
+    const routed = this.routeCommand(args, flags, options);
+    if (signal !== undefined) this.reportAfterAbort(routed, signal, name);
+    return abortable(routed, signal, name, 'its replicas were answering');
+  }
+
+  /**
+   * A write's fan-out goes on after its caller aborted; the ReplicationError it may still end with has
+   * no caller left to carry it, so each failed replica is reported through `replicaError` instead.
+   */
+  private reportAfterAbort(routed: Promise<unknown>, signal: AbortSignal, name: string): void {
+    routed.catch((error: unknown) => {
+      if (!signal.aborted || !(error instanceof ReplicationError)) return;
+      for (const outcome of error.outcomes) {
+        if (outcome.ok || outcome.error === undefined) continue;
+        const node = this.nodes[outcome.replica * this.shardCount + outcome.shard];
+        this.runtime.reportReplicaError(outcome.error, node, name, 'failure');
       }
-      return sendTransactionToShard(this.runtime, this.shards[shard], commands);
     });
   }
 
@@ -345,6 +487,7 @@ export class Cluster extends CommandApi<'promise'> {
     return scanEveryShard(this.runtime, this.shards, keyScan(TEXT, options));
   }
 
+  /** As `scanIterator`, with each key as a Buffer. */
   scanBufferIterator(options?: ScanOptions): AsyncGenerator<Buffer, void, undefined> {
     return scanEveryShard(this.runtime, this.shards, keyScan(BYTES, options));
   }
@@ -357,6 +500,7 @@ export class Cluster extends CommandApi<'promise'> {
     return scanKeyShard(this.runtime, this.shards, hashScan(TEXT, key, options));
   }
 
+  /** As `hscanIterator`, with Buffers. */
   hscanBufferIterator(
     key: RedisKey,
     options?: ElementScanOptions,
@@ -364,18 +508,22 @@ export class Cluster extends CommandApi<'promise'> {
     return scanKeyShard(this.runtime, this.shards, hashScan(BYTES, key, options));
   }
 
+  /** Every member of a set, once, on one replica of its shard (failing over as scanIterator does). */
   sscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<string, void, undefined> {
     return scanKeyShard(this.runtime, this.shards, setScan(TEXT, key, options));
   }
 
+  /** As `sscanIterator`, with Buffers. */
   sscanBufferIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<Buffer, void, undefined> {
     return scanKeyShard(this.runtime, this.shards, setScan(BYTES, key, options));
   }
 
+  /** Every `{ member, score }` of a sorted set, once, on one replica of its shard (failing over as scanIterator does). */
   zscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
     return scanKeyShard(this.runtime, this.shards, sortedSetScan(TEXT, key, options));
   }
 
+  /** As `zscanIterator`, with Buffer members. */
   zscanBufferIterator(
     key: RedisKey,
     options?: ElementScanOptions,
@@ -398,16 +546,19 @@ export class Cluster extends CommandApi<'promise'> {
     this.quitting ??= Promise.resolve();
   }
 
+  /** Adds a listener for one of {@link ClusterEvents}. */
   on<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): this {
     this.events.on(event, listener);
     return this;
   }
 
+  /** Adds a listener called at most once. */
   once<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): this {
     this.events.once(event, listener);
     return this;
   }
 
+  /** Removes a listener added by `on` or `once`. */
   off<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): this {
     this.events.off(event, listener);
     return this;
@@ -423,7 +574,11 @@ export class Cluster extends CommandApi<'promise'> {
   }
 
   /** Sends a command where its keys live and settles with the raw reply, reassembled when split. */
-  private routeCommand(args: CommandArg[] | InvalidArgumentError, flags: CommandFlags): Promise<RespValue> {
+  private routeCommand(
+    args: CommandArg[] | InvalidArgumentError,
+    flags: CommandFlags,
+    options?: CallOptions,
+  ): Promise<RespValue> {
     if (args instanceof InvalidArgumentError) return Promise.reject(args);
     if (this.runtime.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
     const info = commandInfo(args[0] as string);
@@ -444,18 +599,23 @@ export class Cluster extends CommandApi<'promise'> {
       }
       const replicas = this.shards[shard];
       return info.readonly
-        ? sendRead(this.runtime, replicas, args, flags)
+        ? sendRead(this.runtime, replicas, args, flags, options)
         : sendWrite(this.runtime, replicas, args, flags);
     }
     try {
-      return this.route(args, flags, info);
+      return this.route(args, flags, info, options);
     } catch (error) {
       return Promise.reject(asError(error));
     }
   }
 
   /** Everything but the single-key case. Throws InvalidArgumentError for what cannot be routed. */
-  private route(args: CommandArg[], flags: CommandFlags, info: CommandInfo | undefined): Promise<RespValue> {
+  private route(
+    args: CommandArg[],
+    flags: CommandFlags,
+    info: CommandInfo | undefined,
+    options?: CallOptions,
+  ): Promise<RespValue> {
     const name = String(args[0]);
     if (info === undefined) {
       throw new InvalidArgumentError(
@@ -506,7 +666,7 @@ export class Cluster extends CommandApi<'promise'> {
       const replicas = this.shards[shard];
       return write
         ? sendWrite(this.runtime, replicas, args, flags)
-        : sendRead(this.runtime, replicas, args, flags);
+        : sendRead(this.runtime, replicas, args, flags, options);
     }
     const merge = SPLITTABLE.get(upper);
     if (merge === undefined) {
@@ -523,7 +683,7 @@ export class Cluster extends CommandApi<'promise'> {
       const replicas = this.shards[part.shard];
       return write
         ? sendWrite(this.runtime, replicas, part.args, flags)
-        : sendRead(this.runtime, replicas, part.args, flags);
+        : sendRead(this.runtime, replicas, part.args, flags, options);
     });
     return gatherParts(name, parts, pending, merge, keyShards.length);
   }
@@ -605,6 +765,9 @@ export class Cluster extends CommandApi<'promise'> {
         ),
       ),
     );
+    // Reads wait for each server's run_id (repair-engine.ts): a server restarted empty is never read.
+    const repair = this.runtime.repair;
+    if (repair !== null) await Promise.all(this.nodes.map((node) => repair.verified(node)));
     const unreachable = new Set<number>();
     for (const shard of this.shards) {
       if (shard.nodes.every((node) => failures[this.indexOf(node)] !== null)) unreachable.add(shard.shard);
@@ -664,6 +827,7 @@ export class Cluster extends CommandApi<'promise'> {
   private close(): void {
     this.subscriptions.closeAll();
     this.runtime.closed = true;
+    this.runtime.repair?.stop();
     this.healthMonitor.stop();
     this.runtime.hedges?.stop();
   }
@@ -688,6 +852,13 @@ function runOn(node: ServerNode, args: CommandArg[], flags: CommandFlags): Promi
       return { ...where, ok: false, error };
     },
   );
+}
+
+/** A view's command refused because its signal had already aborted: nothing went to any server. */
+function notSent(name: string, signal: AbortSignal): AbortError {
+  return new AbortError(`${name} was not sent: its signal had already aborted`, name, false, {
+    cause: signal.reason,
+  });
 }
 
 /** EVAL script numkeys key… arg…: the key positions, or undefined when numkeys does not fit. */

@@ -6,18 +6,19 @@ import { InvalidArgumentError } from '../errors';
  *   while (j < buckets) { b = j; key = key * 2862933555777941757ULL + 1;
  *                         j = (b + 1) * (double(1LL << 31) / double((key >> 33) + 1)); }
  *
- * The 64-bit state is kept as two uint32 halves so the hot path never touches BigInt.
+ * The 64-bit state is kept as two 32-bit halves so the hot path never touches BigInt.
  */
 
 const TWO_POW_31 = 0x8000_0000;
 const MAX_BUCKETS = 0x7fff_ffff;
 const MAX_UINT64 = (1n << 64n) - 1n;
 
-// The LCG multiplier 2862933555777941757 = 0x27BB_2EE6_87B0_B0FD as four 16-bit limbs, low first.
-const M0 = 0xb0fd;
-const M1 = 0x87b0;
-const M2 = 0x2ee6;
-const M3 = 0x27bb;
+// The LCG multiplier 2862933555777941757 = 0x27BB_2EE6_87B0_B0FD as 32-bit halves (int32 bits), and
+// the low half's two 16-bit limbs.
+const M_HI = 0x27bb2ee6;
+const M_LO = 0x87b0b0fd | 0;
+const M_LO1 = 0x87b0;
+const M_LO0 = 0xb0fd;
 
 /** Bucket for a 64-bit key. `key` must be in [0, 2^64 - 1]; `buckets` an integer in [1, 2^31 - 1]. */
 export function jumpConsistentHash(key: bigint, buckets: number): number {
@@ -47,42 +48,33 @@ export function checkBucketCount(count: number, what = 'bucket count'): void {
 }
 
 function jumpUnchecked(keyHi: number, keyLo: number, buckets: number): number {
-  let hi = keyHi;
-  let lo = keyLo;
+  // The halves are int32 bits inside the loop (see xxh64-short.ts on why V8 prefers them).
+  let hi = keyHi | 0;
+  let lo = keyLo | 0;
   let b = -1;
   let j = 0;
   while (j < buckets) {
     b = j;
 
-    // state = state * M + 1 (mod 2^64), schoolbook multiplication on 16-bit limbs: every partial
-    // product is below 2^32 and every sum below 2^53, so it is exact, with integer ops only.
-    // (Double % and 48-bit splits were 4x slower: V8 compiles % on doubles to a call to fmod.)
-    const s3 = hi >>> 16;
-    const s2 = hi & 0xffff;
-    const s1 = lo >>> 16;
-    const s0 = lo & 0xffff;
-    let r0 = s0 * M0 + 1;
-    let r1 = r0 >>> 16;
-    r0 &= 0xffff;
-    r1 += s1 * M0;
-    let r2 = r1 >>> 16;
-    r1 &= 0xffff;
-    r1 += s0 * M1;
-    r2 += r1 >>> 16;
-    r1 &= 0xffff;
-    r2 += s2 * M0;
-    let r3 = r2 >>> 16;
-    r2 &= 0xffff;
-    r2 += s1 * M1;
-    r3 += r2 >>> 16;
-    r2 &= 0xffff;
-    r2 += s0 * M2;
-    r3 += r2 >>> 16;
-    r2 &= 0xffff;
-    r3 += s3 * M0 + s2 * M1 + s1 * M2 + s0 * M3;
-    r3 &= 0xffff;
-    hi = ((r3 << 16) | r2) >>> 0;
-    lo = ((r1 << 16) | r0) >>> 0;
+    // state = state * M + 1 (mod 2^64), on 32-bit halves as in xxh64-short.ts: the low half is imul;
+    // the high half is the high 32 bits of lo * M_LO, from 16-bit limbs whose products are exact
+    // uint32 bits, plus the two cross terms. Integer ops only. (Double % and 48-bit splits were 4x
+    // slower: V8 compiles % on doubles to a call to fmod.) The + 1 carries only if the low half wraps.
+    const a0 = lo & 0xffff;
+    const a1 = lo >>> 16;
+    const t1 = Math.imul(a1, M_LO0);
+    const t2 = Math.imul(a0, M_LO1);
+    const middle = (Math.imul(a0, M_LO0) >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    hi =
+      (Math.imul(a1, M_LO1) +
+        (t1 >>> 16) +
+        (t2 >>> 16) +
+        (middle >>> 16) +
+        Math.imul(hi, M_LO) +
+        Math.imul(lo, M_HI)) |
+      0;
+    lo = (Math.imul(lo, M_LO) + 1) | 0;
+    if (lo === 0) hi = (hi + 1) | 0;
 
     // (key >> 33) is the top 31 bits of the state, i.e. hi >>> 1. Same double arithmetic as the C++.
     j = Math.floor((b + 1) * (TWO_POW_31 / ((hi >>> 1) + 1)));

@@ -1,4 +1,5 @@
 import {
+  AbortError,
   ConnectionError,
   InvalidArgumentError,
   ProtocolError,
@@ -43,7 +44,8 @@ export function classifyRejection(error: unknown): Rejection {
   if (error instanceof TimeoutError || error instanceof ConnectionError || error instanceof ProtocolError) {
     return Rejection.ServerFailure;
   }
-  if (error instanceof InvalidArgumentError) return Rejection.CallerError;
+  // The caller's own signal: nothing the server did, and another replica would not change it.
+  if (error instanceof InvalidArgumentError || error instanceof AbortError) return Rejection.CallerError;
   return Rejection.LocalFailure;
 }
 

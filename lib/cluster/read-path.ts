@@ -1,10 +1,18 @@
-import type { CommandFlags } from '../connection/pending-command';
+import type { CallOptions } from '../connection/command-guard';
+import { CommandFlags } from '../connection/pending-command';
 import { ConnectionError, ReplicationError, type ReplicaOutcome } from '../errors';
 import type { CommandArg, RespValue } from '../resp/types';
 import type { Hedgeable } from './hedge-scheduler';
 import { asError, describeOutcomes, Rejection } from './outcome-kind';
 import type { RouteContext } from './route-context';
+import { Sync } from './server-node';
 import type { ShardReplicas } from './shard-replicas';
+
+/**
+ * With repair, a read routed to a server checked on its current socket goes on that socket or fails
+ * over: the next socket may reach a server restarted empty (ServerNode.verified is only ever set then).
+ */
+const SOCKET_BOUND = CommandFlags.SocketBound;
 
 /**
  * Sends a read to one replica of the shard; on an error or a timeout, fails over to the next.
@@ -16,15 +24,19 @@ export function sendRead(
   context: RouteContext,
   replicas: ShardReplicas,
   args: CommandArg[],
-  flags: CommandFlags,
+  readFlags: CommandFlags,
+  /** A view's signal and timeout (Cluster.withOptions), given to each replica's Client command. */
+  options?: CallOptions,
 ): Promise<RespValue> {
+  const flags = readFlags & context.readFlagMask;
   const origin = replicas.origin();
   const first = replicas.next(0, origin);
-  if (first < 0 || context.hedges !== null)
-    return new ReadOperation(context, replicas, args, flags, origin).start(first);
+  // A replica that is not readable was picked only because none is: the slow path reports it.
+  if (first < 0 || context.hedges !== null || !replicas.nodes[first].readable)
+    return new ReadOperation(context, replicas, args, flags, origin, options).start(first);
   const node = replicas.nodes[first];
   const startedAt = node.startTimer();
-  return node.client.sendCommand(args, flags).then(
+  return node.client.sendCommand(args, node.verified ? flags | SOCKET_BOUND : flags, options).then(
     (reply) => {
       node.answered(startedAt);
       return reply;
@@ -33,7 +45,7 @@ export function sendRead(
       const error = asError(rejection);
       const kind = node.rejected(error, startedAt);
       if (kind === Rejection.Answer || kind === Rejection.CallerError || context.closed) throw error;
-      return new ReadOperation(context, replicas, args, flags, origin).resume(first, error);
+      return new ReadOperation(context, replicas, args, flags, origin, options).resume(first, error);
     },
   );
 }
@@ -64,6 +76,7 @@ class ReadOperation implements Hedgeable {
     private readonly flags: CommandFlags,
     /** Where the preference order starts (see ShardReplicas.next). */
     private readonly origin: number,
+    private readonly options?: CallOptions,
   ) {
     this.promise = new Promise<RespValue>((resolve, reject) => {
       this.resolve = resolve;
@@ -100,8 +113,13 @@ class ReadOperation implements Hedgeable {
     this.tried |= 1 << index;
     this.outstanding++;
     const node = this.replicas.nodes[index];
+    // Picked though not readable (see ShardReplicas.staleFallback): stale, or reconnecting and maybe
+    // restarted. Only a server never connected yet is no news.
+    if (!node.readable && (node.sync !== Sync.InSync || node.runId !== null))
+      this.context.reportStaleRead(node, String(this.args[0]));
     const startedAt = node.startTimer();
-    node.client.sendCommand(this.args, this.flags).then(
+    const flags = node.verified ? this.flags | SOCKET_BOUND : this.flags;
+    node.client.sendCommand(this.args, flags, this.options).then(
       (reply) => {
         this.outstanding--;
         node.answered(startedAt);

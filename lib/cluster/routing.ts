@@ -1,5 +1,9 @@
 import { checkBucketCount, jumpConsistentHashHalves } from './jump-hash';
-import { routingDigest } from './key-hash';
+import { routingHalves } from './key-hash';
+import type { DigestHalves } from './xxh64-short';
+
+/** Reused for every call: routing is synchronous, and a fresh object per key would be garbage. */
+const halves: DigestHalves = { hi: 0, lo: 0 };
 
 /**
  * The shard that owns `key`: jump(xxh64(routed key bytes, seed 0), shards), where the routed bytes are
@@ -8,6 +12,6 @@ import { routingDigest } from './key-hash';
 export function shardOf(key: string | Buffer, shards: number): number {
   // Checked before hashing, and worded for shards; the jump hash repeats the (cheap) check.
   checkBucketCount(shards, 'shard count');
-  const digest = routingDigest(key);
-  return jumpConsistentHashHalves(digest.readUInt32BE(0), digest.readUInt32BE(4), shards);
+  routingHalves(key, halves);
+  return jumpConsistentHashHalves(halves.hi, halves.lo, shards);
 }

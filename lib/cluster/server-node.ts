@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from '../client';
 
-import type { ServerHealth, ServerInfo } from './events';
+import type { ServerHealth, ServerInfo, ServerState } from './events';
+import { HintLog } from './hint-log';
 import { classifyRejection, Rejection } from './outcome-kind';
 import type { ServerSpec } from './topology';
 
@@ -17,6 +18,15 @@ const LATENCY_ALPHA = 0.2;
 /** One command in this many is timed: plenty for an EWMA, and the clock is not free on the hot path. */
 const TIME_EVERY = 8;
 
+/** Whether a server holds what its in-sync peers hold (DESIGN.md, "Replica repair in Cluster"). */
+export const enum Sync {
+  InSync,
+  /** Missed writes or restarted; waits for a repair. */
+  Stale,
+  /** A repair runs: by this process, or by another one holding the lease after a restart. */
+  Repairing,
+}
+
 /** One server of the topology: its Client and what the cluster knows of its health. */
 export class ServerNode implements ServerInfo {
   readonly replica: number;
@@ -31,16 +41,75 @@ export class ServerNode implements ServerInfo {
   latencyMs = -1;
   /** A probe PING is out; at most one at a time, so a hung server does not pile them up. */
   probing = false;
+  /**
+   * Reads may go here: in sync, and its run_id read on the current connection (so a server restarted
+   * empty is never read before it is known to be one). A field, kept by setSync/setVerified, because
+   * every read checks it. Always true when repair is off.
+   */
+  readable: boolean;
+  sync = Sync.InSync;
+  /** The run_id came back on the current connection; cleared when it closes. */
+  verified = false;
+  /**
+   * Tracked and its run_id not checked on the current connection: a write sent now may reach a server
+   * process that restarted, before this process knows it (its offline queue is flushed before the check).
+   */
+  unverified = false;
+  /** The run_id last read; null before the first. */
+  runId: string | null = null;
+  /** The server's id of the Client's current socket (Client.connectionId), noted at each 'ready'. */
+  connectionId: number | null = null;
+  /**
+   * Ids of this Client's earlier sockets to the server process of `runId`, not known to be gone there:
+   * commands still unread in such a socket would run whenever the server reads them, even after a
+   * repair, so the repair engine kills them (CLIENT KILL ID) before it trusts the server again.
+   */
+  readonly unfenced: number[] = [];
+  /** Keys missed since the last repair began. */
+  readonly hints: HintLog;
+  /** The keys a running targeted repair works on (taken from the hint log); null otherwise. */
+  repairingKeys: ReadonlySet<string> | null = null;
+  /** Hinted keys a running repair has not done yet; -1 while a full resync runs. */
+  repairRemaining = 0;
   private timerTurn = 0;
 
   constructor(
     spec: ServerSpec,
     readonly client: Client,
     private readonly health: HealthPolicy,
+    maxHints = 100_000,
+    /** False when repair is off: every server is readable, as before repair existed. */
+    private readonly tracked = false,
   ) {
     this.replica = spec.replica;
     this.shard = spec.shard;
     this.url = spec.safeUrl;
+    this.hints = new HintLog(maxHints);
+    this.readable = !tracked;
+    this.unverified = tracked;
+  }
+
+  setSync(sync: Sync): void {
+    this.sync = sync;
+    this.readable = !this.tracked || (sync === Sync.InSync && this.verified);
+  }
+
+  setVerified(verified: boolean): void {
+    this.verified = verified;
+    this.unverified = this.tracked && !verified;
+    this.readable = !this.tracked || (this.sync === Sync.InSync && verified);
+  }
+
+  /** Keys missed and not repaired yet; -1 when only a full resync will do. */
+  get missedWrites(): number {
+    if (this.hints.overflowed || this.repairRemaining < 0) return -1;
+    return this.hints.size + this.repairRemaining;
+  }
+
+  get state(): ServerState {
+    if (!this.up) return 'down';
+    if (this.sync === Sync.Stale) return 'stale';
+    return this.sync === Sync.Repairing ? 'repairing' : 'up';
   }
 
   /**
@@ -92,6 +161,9 @@ export class ServerNode implements ServerInfo {
       shard: this.shard,
       url: this.url,
       up: this.up,
+      state: this.state,
+      runId: this.runId,
+      missedWrites: this.missedWrites,
       latencyMs: this.latencyMs < 0 ? null : this.latencyMs,
       errors: this.errors,
       consecutiveFailures: this.consecutiveFailures,

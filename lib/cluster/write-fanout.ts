@@ -1,14 +1,16 @@
-import type { CommandFlags } from '../connection/pending-command';
+import { CommandFlags } from '../connection/pending-command';
 import { ConnectionError, ReplicationError, ReplyError, type ReplicaOutcome } from '../errors';
 import type { CommandArg, RespValue } from '../resp/types';
 import { asError, describeOutcomes, Rejection, sameReply } from './outcome-kind';
 import type { RouteContext } from './route-context';
+import { acknowledged, inSyncMaskOf, notInSync, refusalReason, unacknowledgeable } from './ack-rule';
 import type { ServerNode } from './server-node';
 import type { ShardReplicas } from './shard-replicas';
 
 /**
  * Sends a write to the shard on every replica at once. Resolves with the first answer once
- * `requiredAcks` replicas answered; rejects with ReplicationError once too many failed for that.
+ * `requiredAcks` replicas answered, one of them in sync when it went out (always so with repair off);
+ * rejects with ReplicationError once too many failed for that, or every in-sync one did.
  *
  * An error reply (WRONGTYPE…) is an answer: the server ran the command. If the first answer is one,
  * the caller gets that ReplyError, as from a single Client.
@@ -39,6 +41,15 @@ class WriteOperation {
   private answers = 0;
   private failures = 0;
   private answeredMask = 0;
+  /**
+   * Replicas in sync when the write went out (repair off: all of them). Only their answers acknowledge
+   * a write (ack-rule.ts), and the caller's reply comes from one of them (a stale replica's INCR
+   * reflects what it missed).
+   */
+  private inSyncMask = 0;
+  private settledMask = 0;
+  /** Failed replicas whose keys went into their hint log. */
+  private hintedMask = 0;
   /** Reply, ReplyError or failure per replica; undefined while pending. */
   private readonly results: (RespValue | Error | undefined)[];
   /** The first answer: what the caller gets, and what later answers are compared with. */
@@ -64,14 +75,23 @@ class WriteOperation {
       this.reject = reject;
     });
     const nodes = this.replicas.nodes;
+    this.inSyncMask = inSyncMaskOf(nodes);
+    if (this.inSyncMask === 0) return this.refuseUnacknowledgeable(promise);
+    // Only while a replica of the shard is repaired: the repair must know which keys changed under it.
+    const watch = this.replicas.watch;
+    if (watch !== null) watch.wrote([this.args]);
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
+      if (node.unverified) this.context.unverifiedWrite(node, [this.args]);
       if (!node.reachable) {
         this.failed(i, new ConnectionError(`not sent: ${node.url} is marked down and not connected`, false));
         continue;
       }
       const startedAt = node.startTimer();
-      node.client.sendCommand(this.args, this.flags).then(
+      // Checked on this socket (repair on): not carried to the next one, which the check has not seen;
+      // failing there as not sent puts the key in the server's hint log.
+      const flags = node.verified ? this.flags | CommandFlags.SocketBound : this.flags;
+      node.client.sendCommand(this.args, flags).then(
         (reply) => {
           node.answered(startedAt);
           this.answered(i, reply);
@@ -80,7 +100,22 @@ class WriteOperation {
       );
     }
     this.starting = false;
-    if (this.failures > nodes.length - this.context.requiredAcks) this.rejectNow();
+    if (this.state === State.Pending && (this.tooManyFailed() || this.lostEveryInSync())) this.rejectNow();
+    return promise;
+  }
+
+  /**
+   * No replica of the shard is in sync (each missed writes or restarted, and awaits repair; repair
+   * promotes one soon): nothing could acknowledge the write, so it is not sent at all.
+   */
+  private refuseUnacknowledgeable(promise: Promise<RespValue>): Promise<RespValue> {
+    this.starting = false;
+    this.replicas.nodes.forEach((node, i) => {
+      this.results[i] = notInSync(node);
+      this.settledMask |= 1 << i;
+      this.failures++;
+    });
+    this.rejectNow();
     return promise;
   }
 
@@ -103,13 +138,19 @@ class WriteOperation {
     this.results[index] = reply;
     this.answers++;
     this.answeredMask |= 1 << index;
-    const agrees = this.referenceIndex < 0 || sameReply(reply, this.reference);
-    if (this.referenceIndex < 0) {
+    this.settledMask |= 1 << index;
+    const inSync = (this.inSyncMask & (1 << index)) !== 0;
+    // A stale replica's disagreement is expected, not reported.
+    let agrees = true;
+    if (this.referenceIndex < 0 || (inSync && (this.inSyncMask & (1 << this.referenceIndex)) === 0)) {
       this.referenceIndex = index;
       this.reference = reply;
+    } else if (inSync) {
+      agrees = sameReply(reply, this.reference);
     }
+    if (this.failures > 0 && this.answers === 1) this.hintFailures();
     if (this.state === State.Pending) {
-      if (this.answers >= this.context.requiredAcks) this.resolveNow();
+      if (this.answers >= this.context.requiredAcks && this.acknowledgeable()) this.resolveNow();
     } else if (this.rejectedOutcomes !== null) {
       this.rejectedOutcomes[index] = this.outcome(index);
     }
@@ -117,12 +158,40 @@ class WriteOperation {
     if (!agrees) this.reportMismatch(index);
   }
 
+  private acknowledgeable(): boolean {
+    return acknowledged(this.inSyncMask, this.answeredMask);
+  }
+
+  private lostEveryInSync(): boolean {
+    return unacknowledgeable(this.inSyncMask, this.settledMask, this.answeredMask);
+  }
+
+  private tooManyFailed(): boolean {
+    return this.failures > this.replicas.nodes.length - this.context.requiredAcks;
+  }
+
+  /** Once any replica answered, every one that failed missed this write: hint its keys there. */
+  private hintFailures(): void {
+    const nodes = this.replicas.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      if (
+        (this.hintedMask & (1 << i)) === 0 &&
+        this.results[i] instanceof Error &&
+        (this.answeredMask & (1 << i)) === 0
+      ) {
+        this.hintedMask |= 1 << i;
+        this.context.missedWrite(nodes[i], [this.args]);
+      }
+    }
+  }
+
   private failed(index: number, error: Error): void {
     this.results[index] = error;
     this.failures++;
+    this.settledMask |= 1 << index;
+    if (this.answers > 0) this.hintFailures();
     if (this.state === State.Pending) {
-      if (!this.starting && this.failures > this.replicas.nodes.length - this.context.requiredAcks)
-        this.rejectNow();
+      if (!this.starting && (this.tooManyFailed() || this.lostEveryInSync())) this.rejectNow();
       return;
     }
     if (this.rejectedOutcomes !== null) this.rejectedOutcomes[index] = this.outcome(index);
@@ -150,15 +219,15 @@ class WriteOperation {
     const outcomes = this.replicas.nodes.map((_, index) => this.outcome(index));
     this.rejectedOutcomes = outcomes;
     const { shard } = this.replicas;
-    const required = this.context.requiredAcks;
-    const total = this.replicas.nodes.length;
-    this.reject(
-      new ReplicationError(
-        `${this.name()} could not be acknowledged by ${required} of ${total} replicas of shard ${shard} ` +
-          `(${this.failures} failed): ${describeOutcomes(outcomes)}`,
-        outcomes,
-      ),
+    const why = refusalReason(
+      shard,
+      this.inSyncMask,
+      this.tooManyFailed(),
+      this.context.requiredAcks,
+      this.replicas.nodes.length,
+      this.failures,
     );
+    this.reject(new ReplicationError(`${this.name()} ${why}: ${describeOutcomes(outcomes)}`, outcomes));
   }
 
   private reportMismatch(index: number): void {

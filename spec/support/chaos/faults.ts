@@ -2,8 +2,12 @@
  * The chaos test's fault scheduler: one lane per shard, each injecting one fault at a time on a random
  * replica of its shard, for a bounded time, then healing it before the next. So at most one replica
  * per shard is faulty at any moment, and a majority of every shard stays healthy; except in a "storm",
- * a deliberate, rarer fault on two replicas of a shard at once (never two kills), which takes the
- * shard's majority away for its duration so that writes fail and their outcomes are unknown.
+ * a deliberate, rarer fault on two replicas of a shard at once (never two kills or restarts), which
+ * takes the shard's majority away for its duration so that writes fail and their outcomes are unknown.
+ *
+ * Every server runs without persistence (`--save '' --appendonly no`, see redis-harness.ts), so both
+ * 'kill' (down for the fault's duration) and 'restart' (back at once, often before any Client noticed)
+ * bring it back empty on the same port: only its run_id tells it from the server it was.
  *
  * Every choice (kind, replica, duration, parameters, pauses between faults) comes from the lane's own
  * seeded PRNG, in a fixed order: the same seed injects the same faults in the same order.
@@ -17,17 +21,21 @@ import type { KillLog } from './ledger';
 import type { Prng } from './prng';
 import type { Tally } from './tally';
 
-export const FAULT_KINDS = ['kill', 'pause', 'blackhole', 'cut', 'rechunk', 'delay'] as const;
+export const FAULT_KINDS = ['kill', 'restart', 'pause', 'blackhole', 'cut', 'rechunk', 'delay'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const WEIGHTS: readonly (readonly [FaultKind, number])[] = [
   ['kill', 2],
+  ['restart', 2],
   ['pause', 2],
   ['blackhole', 2],
   ['cut', 3],
   ['rechunk', 1],
   ['delay', 2],
 ];
+
+/** Faults that end the process, and with it every key it held. */
+const KILLS: readonly FaultKind[] = ['kill', 'restart'];
 
 /** One server of the topology and the proxy the cluster reaches it through. */
 export interface FaultTarget {
@@ -71,7 +79,7 @@ export class FaultLane {
       // Now and then, by design, a second replica of the shard at the same time (never a second kill):
       // the shard loses its majority, so 'quorum' writes fail and reads fail over to the last replica.
       const storm = this.rng.chance(this.timing.stormChance);
-      const otherKind = this.rng.weighted(WEIGHTS.filter(([name]) => name !== 'kill'));
+      const otherKind = this.rng.weighted(WEIGHTS.filter(([name]) => !KILLS.includes(name)));
       const otherDuration = this.rng.int(...this.timing.durationMs);
       await sleep(Math.max(0, Math.min(gap, until() - performance.now())));
       if (performance.now() >= until()) return;
@@ -101,6 +109,15 @@ export class FaultLane {
         } finally {
           await server.restart();
         }
+        break;
+      }
+      case 'restart': {
+        // kill -9 and start again at once, empty: the Clients may only see a dropped connection, and
+        // reconnect to a server that holds nothing. The fault's duration is the calm after it.
+        this.kills.record(replica, shard, performance.now());
+        await server.restart();
+        detail = ' (empty, no persistence)';
+        await sleep(duration);
         break;
       }
       case 'pause': {
