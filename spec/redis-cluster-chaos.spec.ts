@@ -384,7 +384,9 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
           '10',
         );
       }
-      await cluster.waitUntilOk(20_000);
+      // Redis's own convergence after a kill, restart and failover (every node agreeing on the slots,
+      // every replica synced) took over 20 s once in CI; it is the servers', not the client's, time.
+      await cluster.waitUntilOk(40_000);
       fault.endedAt = performance.now();
     }
   };
@@ -468,4 +470,4 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
   expect(faultCounts.map.get('kill')).toBeGreaterThan(0);
   expect(faultCounts.map.get('pause-short')).toBeGreaterThan(0);
   expect(checked).toBeGreaterThan(0);
-}, 74_000);
+}, 120_000);

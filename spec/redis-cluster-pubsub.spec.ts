@@ -8,7 +8,8 @@ import { slotOf } from '../lib/redis-cluster/slot';
 import { ConnectionClosedError, ConnectionError, InvalidArgumentError } from '../lib/errors';
 import { startRedisCluster, type RedisClusterHarness } from './support/redis-cluster-harness';
 import { stopAll, type RedisProcess } from './support/redis-harness';
-import { sleep } from './support/wait';
+import { sleep, until } from './support/wait';
+import { nodeId } from './support/redis-cluster-probes';
 
 let cluster: RedisClusterHarness;
 const clients: RedisCluster[] = [];
@@ -31,19 +32,6 @@ afterAll(async () => {
   for (const rc of clients) rc.disconnect();
   await stopAll();
 });
-
-/** Resolves once `check` holds; throws after `limitMs`. */
-async function until(what: string, check: () => Promise<boolean> | boolean, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${limitMs} ms`);
-    await sleep(50);
-  }
-}
-
-async function nodeId(node: RedisProcess): Promise<string> {
-  return String(await node.command('CLUSTER', 'MYID'));
-}
 
 /** Subscribers of `channel` on each running node, by port (PUBSUB counts only the node's own clients). */
 async function listeners(kind: 'NUMSUB' | 'SHARDNUMSUB', channel: string): Promise<Record<number, number>> {
@@ -97,7 +85,7 @@ describe('RedisCluster pub/sub', () => {
         expect(await rc.spublish(channel, `m${i}`)).toBe(1);
       }
     }
-    await until('every message', () => got.length >= sent.length);
+    await until('every message', () => got.length >= sent.length, 10_000);
     for (const channel of channels) {
       expect(got.filter(([c]) => c === channel)).toEqual(sent.filter(([c]) => c === channel));
     }
@@ -124,7 +112,7 @@ describe('RedisCluster pub/sub', () => {
       await rc.publish('bc:b', `b${i}`);
       await rc.publish(`bcp:${i}`, `p${i}`);
     }
-    await until('every message', () => got.length >= 8 && patterned.length >= 4);
+    await until('every message', () => got.length >= 8 && patterned.length >= 4, 10_000);
     // Each channel's PUBLISH goes through its own slot's master: order holds per channel.
     expect(got.filter((m) => m.startsWith('bc:a='))).toEqual(['bc:a=a0', 'bc:a=a1', 'bc:a=a2', 'bc:a=a3']);
     expect(got.filter((m) => m.startsWith('bc:b='))).toEqual(['bc:b=b0', 'bc:b=b1', 'bc:b=b2', 'bc:b=b3']);
@@ -141,7 +129,7 @@ describe('RedisCluster pub/sub', () => {
     await rc.publish('bc:a', 'late');
     await rc.publish('bcp:9', 'late');
     await rc.publish('bc:marker', 'end');
-    await until('the marker', () => marker.length === 1);
+    await until('the marker', () => marker.length === 1, 10_000);
     expect(got.length).toBe(8);
     expect(patterned.length).toBe(4);
     await rc.unsubscribe();
@@ -160,8 +148,8 @@ describe('RedisCluster pub/sub', () => {
   });
 
   it('ssubscribe follows its slot when it is moved by hand (CLUSTER SETSLOT … NODE)', async () => {
-    // The server's unsolicited SUNSUBSCRIBE for the moved slot usually makes it follow at once; under
-    // RESP2 it can instead answer a pending heartbeat PING (a known gap), so the periodic refresh backs it up.
+    // The node's own SUNSUBSCRIBE for the moved slot makes it follow at once, with the periodic refresh
+    // on here as well; redis-cluster-slot-moves.spec.ts moves one with the refresh off.
     const rc = open();
     rc.on('error', () => undefined);
     await rc.connect();
@@ -184,13 +172,17 @@ describe('RedisCluster pub/sub', () => {
     for (const node of [target, source, ...masters.filter((m) => m !== source && m !== target)]) {
       await node.command('CLUSTER', 'SETSLOT', slot, 'NODE', targetId);
     }
-    await until('the subscription moved', async () => {
-      const where = await listeners('SHARDNUMSUB', channel);
-      return where[target.port] === 1 && Object.keys(where).length === 1;
-    });
+    await until(
+      'the subscription moved',
+      async () => {
+        const where = await listeners('SHARDNUMSUB', channel);
+        return where[target.port] === 1 && Object.keys(where).length === 1;
+      },
+      10_000,
+    );
     await cluster.waitUntilOk();
     for (let i = 0; i < 5; i++) expect(await rc.spublish(channel, `after${i}`)).toBe(1);
-    await until('every message', () => got.length >= 6);
+    await until('every message', () => got.length >= 6, 10_000);
     expect(got).toEqual(['before', 'after0', 'after1', 'after2', 'after3', 'after4']);
     expect(await listeners('SHARDNUMSUB', channel)).toEqual({ [target.port]: 1 });
   }, 30_000);
@@ -230,9 +222,13 @@ describe('RedisCluster pub/sub', () => {
       await rc.publish('bc:kill', `after${i}`);
       expect(await rc.spublish(shardChannel, `after${i}`)).toBe(1);
     }
-    await until('every message', () => got.length >= probes + 5 && shardGot.length >= shardProbes + 5);
+    await until(
+      'every message',
+      () => got.length >= probes + 5 && shardGot.length >= shardProbes + 5,
+      10_000,
+    );
     await rc.publish('bc:kill', 'end');
-    await until('the end marker', () => got.includes('end'));
+    await until('the end marker', () => got.includes('end'), 10_000);
     expect(got.slice(probes)).toEqual(['after0', 'after1', 'after2', 'after3', 'after4', 'end']);
     expect(shardGot.slice(shardProbes)).toEqual(['after0', 'after1', 'after2', 'after3', 'after4']);
   }, 40_000);

@@ -10,6 +10,7 @@ import { ConnectionError, InvalidArgumentError, ReplyError, TimeoutError } from 
 import { startRedisCluster, type RedisClusterHarness } from './support/redis-cluster-harness';
 import { stopAll, type RedisProcess } from './support/redis-harness';
 import { sleep } from './support/wait';
+import { calls, nodeId } from './support/redis-cluster-probes';
 import { inspect } from 'node:util';
 
 let cluster: RedisClusterHarness;
@@ -33,10 +34,6 @@ afterAll(async () => {
   for (const rc of clients) rc.disconnect();
   await stopAll();
 });
-
-async function nodeId(node: RedisProcess): Promise<string> {
-  return String(await node.command('CLUSTER', 'MYID'));
-}
 
 async function masters(): Promise<RedisProcess[]> {
   const ranges = (await cluster.nodes[0].command('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
@@ -224,13 +221,6 @@ describe('replica reads', () => {
     }
   });
 });
-
-async function calls(node: RedisProcess, command: string): Promise<number> {
-  const match = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(
-    String(await node.command('INFO', 'commandstats')),
-  );
-  return match === null ? 0 : Number(match[1]);
-}
 
 /** Fails the lane with a message naming what came back. */
 function check(got: unknown, wanted: unknown, what: string): void {

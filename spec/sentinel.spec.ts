@@ -11,6 +11,8 @@ import type { RedisProcess } from './support/redis-harness';
 import {
   MASTER_NAME,
   startSentinelTopology,
+  tapReplication,
+  type ReplicationTap,
   type SentinelProcess,
   type SentinelTopology,
 } from './support/sentinel-harness';
@@ -26,6 +28,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await topology?.stop();
+});
+
+const taps = new Set<ReplicationTap>();
+afterEach(() => {
+  for (const tap of taps) tap.close();
+  taps.clear();
 });
 
 function sentinelClient(options: ConstructorParameters<typeof Client>[1] = {}): Client {
@@ -220,6 +228,8 @@ async function until(condition: () => Promise<boolean>, what: string, limitMs = 
 interface Load {
   /** Keys whose SET was acknowledged, in order. */
   readonly acked: string[];
+  /** How many SETs were issued so far: key `<prefix>:<n>` was the n-th (from 0). */
+  readonly issued: number;
   /** Everything a SET was rejected with. */
   readonly failures: unknown[];
   stop(): Promise<void>;
@@ -247,6 +257,9 @@ function writeLoad(client: Client, prefix: string, writers = 16): Load {
   return {
     acked,
     failures,
+    get issued() {
+      return sequence;
+    },
     stop: async () => {
       running = false;
       await Promise.all(loops);
@@ -275,33 +288,32 @@ async function present(server: RedisProcess, keys: readonly string[]): Promise<S
   return found;
 }
 
-/** Every key under `prefix` the server holds, by SCAN. */
-async function keysOf(server: RedisProcess, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, page] = (await server.command('SCAN', cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)) as [
-      string,
-      string[],
-    ];
-    keys.push(...page);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
+/** Commands a master appends to its replication stream on its own or for the sentinels, not for a client. */
+function housekeeping(args: readonly string[]): boolean {
+  const name = (args[0] ?? '').toUpperCase();
+  if (name === 'PING' || name === 'SELECT' || name === 'REPLCONF') return true;
+  return name === 'PUBLISH' && args[1] === '__sentinel__:hello';
 }
 
 /**
  * Writes under load through a failover, then checks what no client may lose: every SET settled with
  * 'OK' or a typed error; writes went on on the new master; every acknowledged write is on the new
- * master; and the old master, once it rejoined as a replica, holds no key the new one lacks.
+ * master with its value; and the old master executed no write after its replica was promoted. The
+ * last is read from the old master's replication stream, tapped from before the load until it is
+ * reconfigured as a replica: nothing but housekeeping may follow the offset at which the new master
+ * left that stream (its second_repl_offset). Its dataset cannot tell: the rejoin's full resync
+ * replaces it with the new master's.
  */
 async function failOverUnderLoad(
   prefix: string,
   failOver: (oldMaster: RedisProcess) => Promise<void>,
-  recover: (oldMaster: RedisProcess) => void = () => undefined,
+  /** For a failover by SIGSTOP: wakes the old master once the failover is done. */
+  resume?: (oldMaster: RedisProcess) => void,
 ): Promise<void> {
   const oldMaster = await topology.currentMaster();
   const newMaster = topology.servers.find((server) => server !== oldMaster) as RedisProcess;
+  const tap = await tapReplication(oldMaster, topology.dataPassword, newMaster.port);
+  taps.add(tap);
   const client = sentinelClient({ commandTimeout: 2_000 });
   const leaves: string[] = [];
   client.on('error', (error) => {
@@ -314,6 +326,11 @@ async function failOverUnderLoad(
   const heard: string[] = [];
   await client.subscribe(`${prefix}:news`, (message) => heard.push(message));
   const load = writeLoad(client, prefix);
+  // SETs issued before the client first left the old master: the leave is emitted as the socket drops.
+  let issuedAtLeave = Infinity;
+  client.on('error', (error) => {
+    if (error instanceof SentinelError && issuedAtLeave === Infinity) issuedAtLeave = load.issued;
+  });
   let ackedAtSwitch: number;
   try {
     await until(async () => load.acked.length >= 500, 'writes before the failover');
@@ -334,7 +351,7 @@ async function failOverUnderLoad(
   } finally {
     // Even when a step above failed: no writer may outlive the test, and the old master must wake.
     await load.stop();
-    recover(oldMaster);
+    resume?.(oldMaster);
   }
   const isolatedKey = `${prefix}:isolated`;
   expect(await client.isolated((connection) => connection.set(isolatedKey, isolatedKey))).toBe('OK');
@@ -362,17 +379,60 @@ async function failOverUnderLoad(
   const afterSwitch = load.acked.slice(ackedAtSwitch);
   expect(afterSwitch.length).toBeGreaterThanOrEqual(500);
 
-  // The old master rejoins as a replica of the new one, and keeps nothing the new one lacks.
+  // The old master rejoins as a replica of the new one; its sync with it ends the tap.
   await topology.settledOn(newMaster, 40_000);
   const role = (await oldMaster.command('ROLE')) as [string, string, number];
   expect([role[0], role[2]]).toEqual(['slave', newMaster.port]);
-  const newKeys = new Set(await keysOf(newMaster, prefix));
-  await until(
-    async () => (await keysOf(oldMaster, prefix)).length === newKeys.size,
-    'the old master to sync',
-    20_000,
+  let waited: NodeJS.Timeout | undefined;
+  const roleWhenTapEnded = await Promise.race([
+    tap.ended,
+    new Promise<string>((resolve) => (waited = setTimeout(() => resolve('still tapped'), 20_000))),
+  ]).finally(() => clearTimeout(waited));
+  const replication = String(await newMaster.command('INFO', 'replication'));
+  const promotion = {
+    replid: /master_replid2:(\w+)/.exec(replication)?.[1],
+    offset: Number(/second_repl_offset:(-?\d+)/.exec(replication)?.[1]),
+  };
+  // The new master left the stream the tap followed, and the tap saw all of it up to that point and
+  // beyond, until the old master was a replica.
+  expect(promotion.replid).toBe(tap.replid);
+  expect(tap.nextOffset).toBeGreaterThanOrEqual(promotion.offset);
+  expect(roleWhenTapEnded).toBe('slave');
+  const before = tap.commands.filter((command) => command.offset < promotion.offset);
+  // The 500 writes before the failover began went to the old master: the tap did see the load.
+  expect(before.filter((command) => command.args[0]?.toUpperCase() === 'SET').length).toBeGreaterThanOrEqual(
+    500,
   );
-  expect((await keysOf(oldMaster, prefix)).filter((key) => !newKeys.has(key))).toEqual([]);
+  const after = tap.commands.filter((command) => command.offset >= promotion.offset);
+  if (process.env['SENTINEL_REPORT'] !== undefined) {
+    console.log(prefix, {
+      tapped: tap.commands.length,
+      promotionOffset: promotion.offset,
+      tapEnd: tap.nextOffset,
+      issuedAtLeave,
+      afterPromotion: after.filter((command) => !housekeeping(command.args)).map((c) => c.args.join(' ')),
+    });
+  }
+  const late = after.filter((command) => !housekeeping(command.args));
+  if (resume === undefined) {
+    // A running old master gets nothing after the promotion: the client left it before.
+    expect(late.map((command) => command.args.join(' '))).toEqual([]);
+  } else {
+    // A paused one runs, once woken, the SETs that were waiting in its sockets: issued before the client
+    // left it (it could not know), and never acknowledged. None issued after the client left it.
+    const acked = new Set(load.acked);
+    const sentBeforeLeaving = (key: string | undefined): boolean => {
+      const match = key === undefined ? null : new RegExp(`^${prefix}:(\\d+)$`).exec(key);
+      return match !== null && Number(match[1]) < issuedAtLeave;
+    };
+    const wrong = late.filter(
+      (command) =>
+        command.args[0]?.toUpperCase() !== 'SET' ||
+        !sentBeforeLeaving(command.args[1]) ||
+        acked.has(command.args[1] as string),
+    );
+    expect(wrong.map((command) => command.args.join(' '))).toEqual([]);
+  }
 }
 
 test('SENTINEL FAILOVER under load: writes follow the new master and none is lost on the old one', async () => {

@@ -16,6 +16,8 @@ const RETRY_MS = 200;
 export interface SubscriptionHost {
   slotMaster(slot: number): ClusterNode | undefined;
   liveMasters(): ClusterNode[];
+  /** Reloads the slot map (one load in flight serves every caller). */
+  reload(): Promise<void>;
 }
 
 type AnyListener = PatternListener<string> | PatternListener<Buffer>;
@@ -108,6 +110,29 @@ export class ClusterSubscriptions {
     }
   }
 
+  /**
+   * `node` ended a shard channel's subscription by itself (Redis 7 does when the channel's slot leaves
+   * it): its listeners are gone there, so they subscribe again on the slot's master once the reloaded
+   * map names it, at once rather than at the next periodic refresh.
+   */
+  dropped(node: ClusterNode, channel: string): void {
+    if (this.closed) return;
+    let moved = false;
+    for (const placement of this.placements) {
+      if (placement.kind !== 'shard' || placement.channel !== channel || placement.node !== node) continue;
+      // Nothing to unsubscribe: the node Client has already dropped these listeners.
+      placement.subscription = null;
+      placement.node = null;
+      moved = true;
+    }
+    if (moved) {
+      this.host.reload().then(
+        () => this.rebalance(),
+        () => this.retrySoon(),
+      );
+    }
+  }
+
   /** Stops moving; the node Clients close their subscribers themselves. */
   close(): void {
     this.closed = true;
@@ -180,11 +205,13 @@ export class ClusterSubscriptions {
     return previous.then((subscription) => subscription.unsubscribe()).catch(noop);
   }
 
+  /** A placement failed (no live master, or a node that no longer serves the slot): reload the map, then try again. */
   private retrySoon(): void {
     if (this.closed || this.retryTimer !== null) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      this.rebalance();
+      const again = (): void => this.rebalance();
+      this.host.reload().then(again, again);
     }, RETRY_MS);
     this.retryTimer.unref();
   }

@@ -1,14 +1,17 @@
 import { DEFAULTS, parseRedisUrl, type ClientOptions } from '../connection/options';
 import { InvalidArgumentError } from '../errors';
 
+/** Where a RedisCluster sends read-only commands; see {@link RedisClusterOptions.readFrom}. */
 export type RedisClusterReadFrom = 'master' | 'replica' | 'prefer-replica';
 
+/** Options of a {@link RedisCluster}: its seeds, routing and refresh, and the options of every node's Client. */
 export interface RedisClusterOptions {
   /** Any reachable nodes of the cluster; the rest is discovered. */
   seeds: readonly string[];
   /**
    * Where read-only commands go: 'master' (default); 'replica' spreads them over the online replicas of
-   * the slot, falling back to the master when none is up; 'prefer-replica' does the same. Replicas get
+   * the slot and never reads from a master: when the slot has no replica up, the read rejects with
+   * ConnectionError (`sent: false`); 'prefer-replica' falls back to the master then. Replicas get
    * READONLY on every connection, so their reads may lag the master's writes.
    */
   readFrom?: RedisClusterReadFrom;
@@ -16,8 +19,19 @@ export interface RedisClusterOptions {
   client?: ClientOptions;
   /** The slot map is reloaded this often, in ms, besides on MOVED and on a node's loss. 0 turns it off. */
   refreshInterval?: number;
-  /** Most MOVED/ASK/TRYAGAIN/CLUSTERDOWN a command follows before it fails. */
+  /**
+   * Most MOVED/ASK a command follows before it fails with ConnectionError (`sent: false`). TRYAGAIN,
+   * CLUSTERDOWN and a slot with no reachable master are waited out with backoff instead, bounded by time:
+   * the command's deadline (`client.commandTimeout` from when it was issued), or `retryTimeout`.
+   */
   maxRedirects?: number;
+  /**
+   * Only when `client.commandTimeout` is 0 (off): how long, in ms, a command may go on being redirected
+   * and retried, from its first redirect or retry, before it fails with TimeoutError (`sent: false`).
+   * Default 30000: longer than a failover under Redis's default cluster-node-timeout (15 s). A resend
+   * itself has no timeout then, as commandTimeout says.
+   */
+  retryTimeout?: number;
 }
 
 export interface ResolvedRedisClusterOptions {
@@ -29,6 +43,8 @@ export interface ResolvedRedisClusterOptions {
   maxRedirects: number;
   /** The deadline a redirected command keeps (the nodes' commandTimeout); Infinity when off. */
   commandTimeout: number;
+  /** The bound of redirects and retries when commandTimeout is off (Infinity). */
+  retryTimeout: number;
 }
 
 const READ_FROM: readonly RedisClusterReadFrom[] = ['master', 'replica', 'prefer-replica'];
@@ -68,6 +84,12 @@ export function resolveRedisClusterOptions(options: RedisClusterOptions): Resolv
   if (!Number.isInteger(maxRedirects) || maxRedirects < 1) {
     throw new InvalidArgumentError('maxRedirects must be a positive integer');
   }
+  const retryTimeout = options.retryTimeout ?? 30_000;
+  if (typeof retryTimeout !== 'number' || !Number.isFinite(retryTimeout) || retryTimeout <= 0) {
+    throw new InvalidArgumentError(
+      'retryTimeout must be a positive number of ms: a retry never waits forever',
+    );
+  }
   const timeout = client.commandTimeout ?? DEFAULTS.commandTimeout;
   return {
     seeds: parsed.map(({ host, port }) => ({ host, port })),
@@ -77,5 +99,6 @@ export function resolveRedisClusterOptions(options: RedisClusterOptions): Resolv
     refreshInterval,
     maxRedirects,
     commandTimeout: timeout > 0 ? timeout : Infinity,
+    retryTimeout,
   };
 }

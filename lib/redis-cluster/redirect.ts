@@ -35,3 +35,20 @@ function parseTarget(kind: 'MOVED' | 'ASK', message: string): Redirect | null {
   const host = endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
   return { kind, slot, target: { host, port } };
 }
+
+/**
+ * Why a command was still being redirected or retried when its time ran out, in words for the caller's
+ * error: never the redirect's own reply, which a caller must not have to parse.
+ */
+export function retryReason(error: unknown): string {
+  const redirect = redirectOf(error);
+  if (redirect !== null && redirect.kind !== 'RETRY') {
+    return `it was being redirected to ${redirect.target.host}:${redirect.target.port}`;
+  }
+  if (redirect !== null) {
+    return /\bTRYAGAIN\b/.test((error as ReplyError).message)
+      ? "its keys were split between two nodes by the slot's migration"
+      : 'the cluster said it was down';
+  }
+  return error instanceof Error ? error.message : 'it had no answer yet';
+}

@@ -25,7 +25,6 @@ import {
   ConnectionClosedError,
   ConnectionError,
   InvalidArgumentError,
-  ProtocolError,
   ReplyError,
   TimeoutError,
 } from '../errors';
@@ -33,18 +32,22 @@ import { gatherParts, SPLITTABLE, splitByShard } from '../cluster/multi-key';
 import { asError } from '../cluster/outcome-kind';
 import { Pipeline } from '../pipeline';
 import type { CommandArg, RespValue } from '../resp/types';
+import { clusterScan, type ClusterScanHost } from './cluster-scan';
 import { ClusterSubscriptions } from './cluster-subscriptions';
-import { ClusterNode, type RedisClusterNodeHealth, type RedisClusterNodeInfo } from './node';
+import { ClusterNode, HEALTH_CHECK_MS, type RedisClusterNodeHealth, type RedisClusterNodeInfo } from './node';
 import {
   resolveRedisClusterOptions,
   type RedisClusterOptions,
   type ResolvedRedisClusterOptions,
 } from './options';
-import { redirectOf } from './redirect';
+import { redirectOf, retryReason } from './redirect';
 import { SLOT_COUNT, slotOf } from './slot';
 import { SlotOwner } from './slot-owner';
 import { addressKey, viewsFromShards, viewsFromSlots, type NodeAddress, type ShardView } from './topology';
+import { tickNow } from '../connection/tick-clock';
 
+/** The longest one node may take to answer CLUSTER SHARDS when commandTimeout is off. */
+const TOPOLOGY_QUERY_MS = 5_000;
 const SCRIPT_COMMANDS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
 const ESCAPE_HATCH = 'run it on every master with each(), or on one node with node(url)';
 /** While a master is lost, the map is reloaded this often until its replica has taken over. */
@@ -52,6 +55,7 @@ const LOST_NODE_REFRESH_MS = 200;
 const RETRY_MIN_MS = 10;
 const RETRY_MAX_MS = 250;
 
+/** The events of a {@link RedisCluster}, for `on`, `once` and `off`. */
 export interface RedisClusterEvents {
   /** The slot map changed (first load included). */
   topology: (nodes: RedisClusterNodeInfo[]) => void;
@@ -61,9 +65,13 @@ export interface RedisClusterEvents {
 
 /** One command on one node, as an outcome that never rejects. */
 export interface RedisClusterNodeOutcome {
+  /** The node, as redis://host:port, never with credentials. */
   readonly url: string;
+  /** True when the node replied without an error. */
   readonly ok: boolean;
+  /** Its reply, when `ok`. */
   readonly reply?: RespValue;
+  /** Its error (an error reply or a failure), when not `ok`. */
   readonly error?: Error;
 }
 
@@ -84,24 +92,38 @@ export class RedisCluster extends CommandApi<'promise'> {
   /** The hot path: slot → owner, one array index. */
   private owners: (SlotOwner | undefined)[] = new Array<SlotOwner | undefined>(SLOT_COUNT);
   private readonly readFromReplicas: boolean;
+  /** readFrom 'replica': a read never goes to a master, and fails when its slot has no replica up. */
+  private readonly replicasOnly: boolean;
   private signature = '';
   private refreshing: Promise<void> | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private lostNodeTimer: NodeJS.Timeout | null = null;
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  /** client.commandTimeout is on: a redirected command keeps the deadline it was issued with. */
+  private readonly timed: boolean;
   private connecting: Promise<void> | null = null;
   private closed = false;
   private quitting: Promise<void> | null = null;
   private readonly subscriptions = new ClusterSubscriptions({
     slotMaster: (slot) => this.owners[slot]?.master,
     liveMasters: () => this.masters().filter((node) => !node.down),
+    reload: () => this.refresh(),
   });
+
+  private readonly scanHost: ClusterScanHost;
 
   /** Validates options and opens no socket; throws InvalidArgumentError. */
   constructor(options: RedisClusterOptions) {
     super();
     this.options = resolveRedisClusterOptions(options);
     this.readFromReplicas = this.options.readFrom !== 'master';
+    this.replicasOnly = this.options.readFrom === 'replica';
+    this.timed = Number.isFinite(this.options.commandTimeout);
+    this.scanHost = {
+      masters: () => this.masters(),
+      masterAfterLoss: (slot) => this.masterAfterLoss(slot),
+      maxRestarts: this.options.maxRedirects,
+    };
   }
 
   /** Loads the slot map through the seeds and connects every node; rejects when no seed answers. */
@@ -127,6 +149,11 @@ export class RedisCluster extends CommandApi<'promise'> {
     return this.sortedNodes().map((node) => node.info());
   }
 
+  /**
+   * Every node of the slot map, masters first: its state ('down' while its connection is lost; a
+   * replica 'stale' or 'repairing' while its link or lag keeps it from reads), latency, load, errors,
+   * and a replica's lag, as its last health check (INFO replication, once a second) found them.
+   */
   health(): RedisClusterNodeHealth[] {
     return this.sortedNodes().map((node) => node.health());
   }
@@ -185,7 +212,8 @@ export class RedisCluster extends CommandApi<'promise'> {
       } catch (error) {
         return Promise.reject(asError(error));
       }
-      return this.withRedirects(slot, false, (node, asking) =>
+      // Its first attempt is made in withRedirects, so its deadline counts from there (issued: 0).
+      return this.withRedirects('EXEC', slot, false, 0, (node, asking) =>
         asking
           ? Promise.reject(new ReplyError(`TRYAGAIN slot ${slot} is migrating`))
           : node.client.sendTransaction(commands),
@@ -193,15 +221,21 @@ export class RedisCluster extends CommandApi<'promise'> {
     });
   }
 
-  /** Every key of every master, one master after the other. */
-  async *scanIterator(options?: ScanOptions): AsyncGenerator<string, void, undefined> {
-    for (const node of this.masters()) yield* scanConnection(node.client, keyScan(TEXT, options));
+  /**
+   * Every key of every master, one master after the other. A master lost mid-scan has its part start
+   * over on the master serving its slots then (after a failover, its promoted replica), so some keys
+   * may come twice; a key present for the whole scan comes at least once (SCAN's guarantee).
+   */
+  scanIterator(options?: ScanOptions): AsyncGenerator<string, void, undefined> {
+    return clusterScan(this.scanHost, keyScan(TEXT, options));
   }
 
-  async *scanBufferIterator(options?: ScanOptions): AsyncGenerator<Buffer, void, undefined> {
-    for (const node of this.masters()) yield* scanConnection(node.client, keyScan(BYTES, options));
+  /** As `scanIterator`, with each key as a Buffer. */
+  scanBufferIterator(options?: ScanOptions): AsyncGenerator<Buffer, void, undefined> {
+    return clusterScan(this.scanHost, keyScan(BYTES, options));
   }
 
+  /** A hash's fields and values, as `[field, value]`, from the master of its slot (HSCAN). */
   hscanIterator(
     key: RedisKey,
     options?: ElementScanOptions,
@@ -209,6 +243,7 @@ export class RedisCluster extends CommandApi<'promise'> {
     return scanConnection(this.masterOf(key), hashScan(TEXT, key, options));
   }
 
+  /** As `hscanIterator`, with Buffers. */
   hscanBufferIterator(
     key: RedisKey,
     options?: ElementScanOptions,
@@ -216,18 +251,22 @@ export class RedisCluster extends CommandApi<'promise'> {
     return scanConnection(this.masterOf(key), hashScan(BYTES, key, options));
   }
 
+  /** A set's members, from the master of its slot (SSCAN). */
   sscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<string, void, undefined> {
     return scanConnection(this.masterOf(key), setScan(TEXT, key, options));
   }
 
+  /** As `sscanIterator`, with Buffers. */
   sscanBufferIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<Buffer, void, undefined> {
     return scanConnection(this.masterOf(key), setScan(BYTES, key, options));
   }
 
+  /** A sorted set's members with their scores, from the master of its slot (ZSCAN). */
   zscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
     return scanConnection(this.masterOf(key), sortedSetScan(TEXT, key, options));
   }
 
+  /** As `zscanIterator`, with Buffer members. */
   zscanBufferIterator(
     key: RedisKey,
     options?: ElementScanOptions,
@@ -289,10 +328,12 @@ export class RedisCluster extends CommandApi<'promise'> {
     return this.subscriptions.unsubscribe('channel', channels);
   }
 
+  /** Removes every listener of these patterns (of all patterns when none is named). */
   punsubscribe(...patterns: string[]): Promise<void> {
     return this.subscriptions.unsubscribe('pattern', patterns);
   }
 
+  /** Removes every listener of these shard channels (of all shard channels when none is named). */
   sunsubscribe(...channels: string[]): Promise<void> {
     return this.subscriptions.unsubscribe('shard', channels);
   }
@@ -330,16 +371,19 @@ export class RedisCluster extends CommandApi<'promise'> {
     return `RedisCluster { ${masters} masters, ${nodes.length} nodes, ${up} up${this.closed ? ', closed' : ''} }`;
   }
 
+  /** Adds a listener for one of {@link RedisClusterEvents}. */
   on<E extends keyof RedisClusterEvents>(event: E, listener: RedisClusterEvents[E]): this {
     this.events.on(event, listener);
     return this;
   }
 
+  /** Adds a listener called at most once. */
   once<E extends keyof RedisClusterEvents>(event: E, listener: RedisClusterEvents[E]): this {
     this.events.once(event, listener);
     return this;
   }
 
+  /** Removes a listener added by `on` or `once`. */
   off<E extends keyof RedisClusterEvents>(event: E, listener: RedisClusterEvents[E]): this {
     this.events.off(event, listener);
     return this;
@@ -389,33 +433,79 @@ export class RedisCluster extends CommandApi<'promise'> {
     args: CommandArg[],
     flags: CommandFlags,
   ): Promise<RespValue> {
+    // When the command was issued, for its deadline if it is redirected: one clock reading per tick, not
+    // per command, and none when commandTimeout is off.
+    const issued = this.timed ? tickNow() : 0;
     const owner = this.owners[slot];
     if (owner !== undefined) {
-      const node = read && this.readFromReplicas ? owner.reader() : owner.master;
-      if (!node.down) {
+      const node = read && this.readFromReplicas ? owner.reader(this.replicasOnly) : owner.master;
+      if (node !== undefined && !node.down) {
         return node.client
           .sendCommand(args, flags)
-          .catch((error: unknown) =>
-            this.afterError(error, node, slot, read, (target, asking) =>
-              this.sendOn(target, asking, args, flags),
-            ),
-          );
+          .catch((error: unknown) => this.afterError(error, node, slot, read, issued, args, flags));
       }
     }
-    return this.withRedirects(slot, read, (target, asking) => this.sendOn(target, asking, args, flags));
+    return this.redirected(slot, read, issued, args, flags);
   }
 
+  /**
+   * One command through withRedirects. A blocking one may block past commandTimeout (its Client allows
+   * for that), so its deadline counts from its redirect, not from its issue; its resends keep the
+   * Client's own deadline.
+   */
+  private redirected(
+    slot: number,
+    read: boolean,
+    issued: number,
+    args: CommandArg[],
+    flags: CommandFlags,
+    first?: unknown,
+    firstNode?: ClusterNode,
+  ): Promise<RespValue> {
+    const blocking = (flags & CommandFlags.Blocking) !== 0;
+    return this.withRedirects(
+      String(args[0]).toUpperCase(),
+      slot,
+      read,
+      blocking ? 0 : issued,
+      (target, asking, timeout) => this.sendOn(target, asking, args, flags, blocking ? undefined : timeout),
+      first,
+      firstNode,
+    );
+  }
+
+  /** A resend: `timeout` (ms), when given, replaces the node's commandTimeout for a plain command. */
   private sendOn(
     node: ClusterNode,
     asking: boolean,
     args: CommandArg[],
     flags: CommandFlags,
+    timeout: number | undefined,
   ): Promise<RespValue> {
-    if (!asking) return node.client.sendCommand(args, flags);
-    // Both calls in one tick: they leave adjacent, in one write, so ASKING covers exactly this command.
-    // Never resent alone after a lost socket (no ReadOnly flag): without ASKING it would be MOVED back.
-    void node.client.sendCommand(['ASKING'], CommandFlags.None).catch(() => undefined);
-    return node.client.sendCommand(args, flags & ~CommandFlags.ReadOnly);
+    if (!asking) {
+      return timeout === undefined
+        ? node.client.sendCommand(args, flags)
+        : node.client.sendCommand(args, flags, { timeout });
+    }
+    if ((flags & CommandFlags.Blocking) !== 0) {
+      // It would hold the node's shared connection (ASKING covers the next command on that socket
+      // only): wait, as for TRYAGAIN, until the migration ends and MOVED names the one node.
+      return Promise.reject(new ReplyError(`TRYAGAIN ${String(args[0])} waits for its slot's migration`));
+    }
+    // One batch: ASKING and the command are admitted together or refused together (a full queue), leave
+    // in one write, and are never resent apart. An ASKING left alone would cover another caller's command.
+    // A batch takes no timeout of its own: it keeps the node's commandTimeout, so it may end up to one
+    // commandTimeout past the command's deadline.
+    return node.client
+      .sendTogether([
+        { args: ['ASKING'], flags: CommandFlags.None },
+        { args, flags: flags & ~(CommandFlags.ReadOnly | CommandFlags.Cacheable) },
+      ])
+      .then((outcomes) => {
+        const reply = outcomes[1] as RespValue | Error;
+        if (reply instanceof Error) throw reply;
+        return reply;
+      });
   }
 
   /** The first attempt failed: a redirect is followed, a lost node triggers a refresh, the rest is the answer. */
@@ -424,30 +514,39 @@ export class RedisCluster extends CommandApi<'promise'> {
     node: ClusterNode,
     slot: number,
     read: boolean,
-    send: (node: ClusterNode, asking: boolean) => Promise<RespValue>,
+    issued: number,
+    args: CommandArg[],
+    flags: CommandFlags,
   ): Promise<RespValue> {
     if (redirectOf(error) === null) {
       if (error instanceof ConnectionError || error instanceof TimeoutError) this.noteTrouble(node, error);
       if (!(error instanceof ConnectionError) || error.sent) return Promise.reject(error);
     }
-    return this.withRedirects(slot, read, send, error, node);
+    return this.redirected(slot, read, issued, args, flags, error, node);
   }
 
   /**
    * Sends through `send` until an answer, following redirects and waiting out TRYAGAIN, CLUSTERDOWN and
-   * lost masters, within maxRedirects and the command's deadline. `first` is the error of an attempt
-   * already made. A command that reached a socket which then failed is never sent again.
+   * lost masters. `first` is the error of an attempt already made. A command that reached a socket which
+   * then failed is never sent again. Every command's retries end:
+   * - MOVED and ASK count against maxRedirects (ConnectionError, `sent: false`, past it);
+   * - the waits, and every send after the first, end by the deadline: commandTimeout from `issued` (0: from
+   *   now), or with commandTimeout off, retryTimeout from now. A resend starts only before the deadline
+   *   and is given only what is left of it (`send`'s timeout; undefined for the first send, or when
+   *   commandTimeout is off). Past it: TimeoutError, `sent: false` (nothing sent had run).
    */
   private async withRedirects<T>(
+    name: string,
     slot: number,
     read: boolean,
-    send: (node: ClusterNode, asking: boolean) => Promise<T>,
+    issued: number,
+    send: (node: ClusterNode, asking: boolean, timeout: number | undefined) => Promise<T>,
     first?: unknown,
     firstNode?: ClusterNode,
   ): Promise<T> {
     // Who answered last: a redirect to ':port' (an unknown endpoint) means that node's host.
     let answered = firstNode;
-    const deadline = Date.now() + this.options.commandTimeout;
+    const deadline = (this.timed && issued > 0 ? issued : Date.now()) + this.retryBound[1];
     let error: unknown = first;
     let redirects = 0;
     let waits = 0;
@@ -459,11 +558,15 @@ export class RedisCluster extends CommandApi<'promise'> {
         const redirect = redirectOf(error);
         if (redirect !== null && redirect.kind !== 'RETRY' && ++redirects > this.options.maxRedirects) {
           throw new ConnectionError(
-            `gave up on slot ${slot} after ${this.options.maxRedirects} redirects (last: ${asError(error).message})`,
+            `${name} gave up on slot ${slot} after ${this.options.maxRedirects} redirects (the last to ${redirect.target.host}:${redirect.target.port})`,
             false,
           );
         }
-        if (redirect !== null && redirect.kind === 'MOVED') {
+        if (redirect !== null && redirect.kind === 'MOVED' && read && this.replicasOnly) {
+          // MOVED names the new master, which a strict replica read must not use: the reloaded map
+          // names the replicas behind it.
+          await this.refresh().catch(() => undefined);
+        } else if (redirect !== null && redirect.kind === 'MOVED') {
           target = this.nodeAt(redirectTarget(redirect.target, answered));
           this.assign(redirect.slot, target);
           this.scheduleRefresh();
@@ -472,13 +575,26 @@ export class RedisCluster extends CommandApi<'promise'> {
           asking = true;
         } else {
           // TRYAGAIN, CLUSTERDOWN, or a master lost until its replica takes over: wait, bounded by the deadline.
-          await this.pause(Math.min(RETRY_MAX_MS, RETRY_MIN_MS << Math.min(waits++, 5)), deadline, slot);
+          const backoff = Math.min(RETRY_MAX_MS, RETRY_MIN_MS << Math.min(waits++, 5));
+          if (!(await this.pause(backoff, deadline))) throw this.deadlineError(name, slot, error);
         }
       }
       if (target === undefined) {
         const owner = this.owners[slot];
         const node =
-          owner === undefined ? undefined : read && this.readFromReplicas ? owner.reader() : owner.master;
+          owner === undefined
+            ? undefined
+            : read && this.readFromReplicas
+              ? owner.reader(this.replicasOnly)
+              : owner.master;
+        if (owner !== undefined && node === undefined) {
+          // Not waited for like a lost master: no failover is coming to fix it, and the caller chose
+          // never to read from a master.
+          throw new ConnectionError(
+            `no replica of slot ${slot} is up, and readFrom 'replica' never reads from a master (use 'prefer-replica' to fall back)`,
+            false,
+          );
+        }
         if (node === undefined || node.down) {
           // The map must change before anything can be sent there.
           this.scheduleRefresh();
@@ -487,13 +603,25 @@ export class RedisCluster extends CommandApi<'promise'> {
         }
         target = node;
       }
+      const left = deadline - Date.now();
+      if (left <= 0) throw this.deadlineError(name, slot, error);
+      const timeout = error === undefined || !this.timed ? undefined : Math.ceil(left);
       try {
         answered = target;
-        return await send(target, asking);
+        return await send(target, asking, timeout);
       } catch (caught) {
         if (redirectOf(caught) === null) {
           if (caught instanceof ConnectionError || caught instanceof TimeoutError)
             this.noteTrouble(target, caught);
+          if (caught instanceof TimeoutError && timeout !== undefined) {
+            throw new TimeoutError(
+              `${name} on slot ${slot} ran out of its commandTimeout (${this.options.commandTimeout} ms) after a redirect, ` +
+                `${caught.sent ? 'waiting for its reply: it may or may not have run' : 'before it was sent'} (${target.url})`,
+              name,
+              this.options.commandTimeout,
+              caught.sent,
+            );
+          }
           if (!(caught instanceof ConnectionError) || caught.sent) throw caught;
         }
         error = caught;
@@ -501,10 +629,31 @@ export class RedisCluster extends CommandApi<'promise'> {
     }
   }
 
-  /** Waits `ms` (never past the deadline); throws TimeoutError once the deadline has passed. */
-  private async pause(ms: number, deadline: number, slot: number): Promise<void> {
+  /**
+   * A scan lost its node: the live master of `slot` once the map names one, waited for within
+   * commandTimeout (retryTimeout when it is off).
+   */
+  private async masterAfterLoss(slot: number): Promise<ClusterNode> {
+    const deadline = Date.now() + this.retryBound[1];
+    for (;;) {
+      if (this.closed) throw new ConnectionClosedError('the cluster is closed');
+      await this.refresh().catch(() => undefined);
+      const master = this.owners[slot]?.master;
+      if (master !== undefined && !master.down) return master;
+      if (!(await this.pause(LOST_NODE_REFRESH_MS, deadline))) {
+        throw this.deadlineError(
+          'SCAN',
+          slot,
+          new ConnectionError(`no live master serves slot ${slot}`, false),
+        );
+      }
+    }
+  }
+
+  /** Waits `ms`, never past the deadline (nor past close()); false at once when the deadline has passed. */
+  private async pause(ms: number, deadline: number): Promise<boolean> {
     const left = deadline - Date.now();
-    if (left <= 0) throw this.deadlineError(slot);
+    if (left <= 0) return false;
     await new Promise<void>((resolve) => {
       const sleeper = {
         timer: setTimeout(
@@ -518,13 +667,16 @@ export class RedisCluster extends CommandApi<'promise'> {
       };
       this.sleepers.add(sleeper);
     });
+    return true;
   }
 
-  private deadlineError(slot: number): TimeoutError {
+  /** The deadline passed while `name` was redirected or retried; `last` is what it waited on then. */
+  private deadlineError(name: string, slot: number, last: unknown): TimeoutError {
+    const [bound, ms] = this.retryBound;
     return new TimeoutError(
-      `slot ${slot} had no node able to answer within commandTimeout (${this.options.commandTimeout} ms)`,
-      'cluster',
-      this.options.commandTimeout,
+      `${name} on slot ${slot} could not be served within its ${bound} (${ms} ms): ${retryReason(last)}`,
+      name,
+      ms,
       false,
     );
   }
@@ -605,18 +757,18 @@ export class RedisCluster extends CommandApi<'promise'> {
   /** The node at `address`, created (and connecting) when the map does not know it yet. */
   private nodeAt(address: NodeAddress): ClusterNode {
     const key = addressKey(address);
-    let node = this.byAddress.get(key);
-    if (node === undefined) {
-      node = new ClusterNode(address, this.options.tls, this.options.client, (lost) => this.onNodeLost(lost));
-      this.byAddress.set(key, node);
-      node.client.on('error', (error) => {
-        // A subscriber told of a moved shard channel's slot (an unsolicited SUNSUBSCRIBE) ends in an
-        // error on that node: the map is reloaded, and the subscription follows the slot's new master.
-        if (error instanceof ProtocolError) this.scheduleRefresh();
-        if (this.events.listenerCount('error') > 0) this.emit('error', error);
-      });
-      if (this.connecting !== null) void node.client.connect().catch(() => undefined);
-    }
+    const known = this.byAddress.get(key);
+    if (known !== undefined) return known;
+    const node = new ClusterNode(address, this.options.tls, this.options.client, (lost) =>
+      this.onNodeLost(lost),
+    );
+    this.byAddress.set(key, node);
+    node.client.on('error', (error) => {
+      if (this.events.listenerCount('error') > 0) this.emit('error', error);
+    });
+    // The node's own SUNSUBSCRIBE: a shard channel's slot left it, and the subscription follows.
+    node.client.on('sunsubscribed', (channel) => this.subscriptions.dropped(node, channel));
+    if (this.connecting !== null) void node.client.connect().catch(() => undefined);
     return node;
   }
 
@@ -643,6 +795,22 @@ export class RedisCluster extends CommandApi<'promise'> {
   private scheduleRefresh(): void {
     if (this.closed || this.refreshing !== null) return;
     void this.refresh().catch(() => undefined);
+  }
+
+  /**
+   * How long one node may take to answer CLUSTER SHARDS: commandTimeout, or with it off, at most
+   * TOPOLOGY_QUERY_MS (within retryTimeout). A node that dies or hangs with the query queued must not hold
+   * the one refresh every caller shares (with no deadline it would wait in its offline queue for good).
+   */
+  private get topologyTimeout(): number {
+    return this.timed ? this.retryBound[1] : Math.min(this.retryBound[1], TOPOLOGY_QUERY_MS);
+  }
+
+  /** What bounds a command's redirects and retries, by name and in ms: commandTimeout, or retryTimeout when it is off. */
+  private get retryBound(): readonly ['commandTimeout' | 'retryTimeout', number] {
+    return this.timed
+      ? ['commandTimeout', this.options.commandTimeout]
+      : ['retryTimeout', this.options.retryTimeout];
   }
 
   /** Reloads the slot map; one load in flight serves every caller. */
@@ -674,10 +842,12 @@ export class RedisCluster extends CommandApi<'promise'> {
       .filter((node) => !node.down && node.client.status === 'ready')
       .sort((a, b) => (a.role === b.role ? 0 : a.role === 'master' ? -1 : 1));
     for (const node of known) {
-      const views = await fetchViews(node.client, node.key.replace(/:\d+$/, '')).catch((error: unknown) => {
-        failures.push(`${node.key}: ${asError(error).message}`);
-        return null;
-      });
+      const views = await fetchViews(node.client, node.key.replace(/:\d+$/, ''), this.topologyTimeout).catch(
+        (error: unknown) => {
+          failures.push(`${node.key}: ${asError(error).message}`);
+          return null;
+        },
+      );
       if (views !== null) return this.apply(views);
     }
     for (const seed of this.options.seeds) {
@@ -693,7 +863,7 @@ export class RedisCluster extends CommandApi<'promise'> {
       client.on('error', () => undefined);
       try {
         await client.connect();
-        const views = await fetchViews(client, seed.host);
+        const views = await fetchViews(client, seed.host, this.topologyTimeout);
         return this.apply(views);
       } catch (error) {
         failures.push(`${key}: ${asError(error).message}`);
@@ -729,9 +899,9 @@ export class RedisCluster extends CommandApi<'promise'> {
         for (let slot = first; slot <= last && slot < SLOT_COUNT; slot++) owners[slot] = owner;
       }
       ranges.set(master, own);
-      master.role = 'master';
+      master.setRole('master');
       for (const replica of replicas) {
-        replica.role = 'replica';
+        replica.setRole('replica');
         replica.ranges = [];
       }
     }
@@ -754,8 +924,9 @@ export class RedisCluster extends CommandApi<'promise'> {
 
   private async connectNodes(): Promise<void> {
     const masters = this.masters();
+    const nodes = [...this.byAddress.values()];
     const results = await Promise.all(
-      [...this.byAddress.values()].map((node) =>
+      nodes.map((node) =>
         node.client.connect().then(
           () => null,
           (error: unknown) => ({ node, error: asError(error) }),
@@ -769,6 +940,23 @@ export class RedisCluster extends CommandApi<'promise'> {
         false,
       );
     }
+    if (this.readFromReplicas)
+      await this.replicaVerdicts(nodes.filter((_, index) => results[index] === null));
+  }
+
+  /**
+   * Waits (at most two check periods) for the first check of every replica that connected, so that a
+   * replica whose master link is down, or that is far behind, serves no read right after connect().
+   */
+  private async replicaVerdicts(connected: readonly ClusterNode[]): Promise<void> {
+    const replicas = connected.filter((node) => node.role === 'replica');
+    if (replicas.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2 * HEALTH_CHECK_MS);
+    });
+    await Promise.race([Promise.all(replicas.map((node) => node.firstVerdict())), bound]);
+    clearTimeout(timer);
   }
 
   private startPeriodicRefresh(): void {
@@ -812,13 +1000,14 @@ function redirectTarget(target: NodeAddress, answered: ClusterNode | undefined):
 }
 
 /** CLUSTER SHARDS, or CLUSTER SLOTS from a server that does not know SHARDS (Redis before 7). */
-async function fetchViews(client: Client, host: string): Promise<ShardView[]> {
+async function fetchViews(client: Client, host: string, timeout: number): Promise<ShardView[]> {
+  const bounded = client.withOptions({ timeout });
   let shards: ClusterShard[];
   try {
-    shards = await client.clusterShards();
+    shards = await bounded.clusterShards();
   } catch (error) {
     if (!(error instanceof ReplyError)) throw error;
-    const ranges: ClusterSlotRange[] = await client.clusterSlots();
+    const ranges: ClusterSlotRange[] = await bounded.clusterSlots();
     return viewsFromSlots(ranges, host);
   }
   return viewsFromShards(shards, host);

@@ -11,7 +11,11 @@ export interface ShardView {
   readonly ranges: readonly (readonly [number, number])[];
   readonly master: NodeAddress;
   readonly replicas: readonly NodeAddress[];
-  /** The replicas that are online: a failed one, or one still loading its data, serves no reads. */
+  /**
+   * The replicas that may serve reads as far as the map knows: online ones (a failed one, or one still
+   * loading its data, serves none). Lag and a broken master link are each node's health check's to see
+   * (ClusterNode): the map is read too seldom for that.
+   */
   readonly readers: readonly NodeAddress[];
 }
 
@@ -23,6 +27,9 @@ export function addressKey(address: NodeAddress): string {
 /**
  * CLUSTER SHARDS as the router needs it. Shards without slots or without a master are left out;
  * failed replicas too (a killed master comes back as one), and replicas still loading serve no reads.
+ * `replication-offset` is not used to judge lag: a node reports other nodes' offsets as the cluster bus
+ * last gossiped them (up to half a node timeout old), and the map is reloaded seldom, so a replica
+ * keeping up under writes would look behind. Each replica's own health check measures it instead.
  */
 export function viewsFromShards(shards: readonly ClusterShard[], seedHost: string): ShardView[] {
   const views: ShardView[] = [];
@@ -51,7 +58,11 @@ export function viewsFromShards(shards: readonly ClusterShard[], seedHost: strin
   return views;
 }
 
-/** CLUSTER SLOTS (Redis before 7): one view per range; a master with several ranges appears once per range. */
+/**
+ * CLUSTER SLOTS (Redis before 7): one view per range; a master with several ranges appears once per
+ * range. It says nothing of a replica's health: every replica is a reader until its health check says
+ * it lags or its link is down.
+ */
 export function viewsFromSlots(ranges: readonly ClusterSlotRange[], seedHost: string): ShardView[] {
   return ranges.map((range) => {
     const replicas = range.replicas.map((replica) => ({

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ReplyError } from '../../lib/errors';
 import type { RespValue } from '../../lib/resp/types';
 import { freeLoopbackPort } from '../../lib/testing/loopback';
-import { RawClient, type RawArg } from './raw-client';
+import { encodeCommand, RawClient, type RawArg } from './raw-client';
 import { startRedis, type RedisProcess } from './redis-harness';
 import { sleep } from './wait';
 
@@ -241,4 +242,156 @@ async function stopPid(pid: number): Promise<void> {
     }
     await sleep(20);
   }
+}
+
+/** One command of a master's replication stream, at the offset of its first byte. */
+export interface StreamedCommand {
+  readonly offset: number;
+  readonly args: readonly string[];
+}
+
+export interface ReplicationTap {
+  /** The replication id of the stream being followed (the master's `master_replid` when it began). */
+  readonly replid: string;
+  /** Every command the master appended to its stream since the tap began, in order. */
+  readonly commands: readonly StreamedCommand[];
+  /** The offset of the next byte the tap expects: everything before it has been received. */
+  readonly nextOffset: number;
+  /**
+   * Settles when the master closes the tap, with the server's ROLE then. A master that becomes a
+   * replica keeps its sub-replicas until it syncs with its new master, so this is `slave` when the tap
+   * lasted through the demotion, `master` if it was cut short.
+   */
+  readonly ended: Promise<string>;
+  close(): void;
+}
+
+/**
+ * Follows `server`'s replication stream as a replica would, from its current offset (PSYNC of its own
+ * replid: a partial resync, no RDB), and records every command the server executes as a master with
+ * its offset in the stream. A write accepted by a master after its replica was promoted sits at or
+ * beyond the new master's `second_repl_offset`: it is a write the new master never got.
+ *
+ * The sentinels learn replicas from the master's INFO: the tap announces the listening port of
+ * `announcePort` (the real replica), so that they do not add a replica that does not exist.
+ */
+export async function tapReplication(
+  server: RedisProcess,
+  password: string,
+  announcePort: number,
+): Promise<ReplicationTap> {
+  const info = String(await server.command('INFO', 'replication'));
+  const replid = /master_replid:(\w+)/.exec(info)?.[1];
+  const offset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
+  if (!/role:master/.test(info) || replid === undefined || !Number.isInteger(offset)) {
+    throw new Error(`${server.port} cannot be tapped: ${info}`);
+  }
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const opened = connect({ host: '127.0.0.1', port: server.port }, () => {
+      opened.off('error', reject);
+      resolve(opened);
+    });
+    opened.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  const commands: StreamedCommand[] = [];
+  let nextOffset = offset + 1;
+  let pending: Buffer = Buffer.alloc(0);
+  /** Status lines still owed by the handshake: AUTH, two REPLCONFs, then PSYNC's +CONTINUE. */
+  let handshake = 4;
+  let failure: Error | null = null;
+  let resolveStarted!: () => void;
+  let rejectStarted!: (error: Error) => void;
+  const started = new Promise<void>((resolve, reject) => {
+    resolveStarted = resolve;
+    rejectStarted = reject;
+  });
+  const fail = (error: Error): void => {
+    failure ??= error;
+    rejectStarted(error);
+    socket.destroy();
+  };
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (handshake > 0) {
+      const end = pending.indexOf('\r\n');
+      if (end === -1) return;
+      const line = pending.subarray(0, end).toString();
+      pending = pending.subarray(end + 2);
+      handshake--;
+      const expected = handshake === 0 ? /^\+CONTINUE/ : /^\+OK$/;
+      if (!expected.test(line)) return fail(new Error(`the replication tap on ${server.port} got ${line}`));
+      // PSYNC is refused while replies are still owed to the connection: it goes once they are read.
+      if (handshake === 1) socket.write(encodeCommand(['PSYNC', replid, offset + 1]));
+      if (handshake === 0) resolveStarted();
+    }
+    for (;;) {
+      const parsed = parseCommand(pending);
+      if (parsed === null) return;
+      if (parsed instanceof Error) return fail(parsed);
+      commands.push({ offset: nextOffset, args: parsed.args });
+      nextOffset += parsed.length;
+      pending = pending.subarray(parsed.length);
+    }
+  });
+  socket.on('error', (error) => fail(error));
+  const ended = new Promise<string>((resolve, reject) => {
+    socket.once('close', () => {
+      clearInterval(acks);
+      if (failure !== null) return reject(failure);
+      server.command('ROLE').then((role) => resolve(String((role as RespValue[])[0])), reject);
+    });
+  });
+  ended.catch(() => undefined);
+  // A master drops a replica that has not acknowledged for repl-timeout (60 s): acknowledge every second.
+  const acks = setInterval(() => {
+    if (handshake === 0) socket.write(encodeCommand(['REPLCONF', 'ACK', nextOffset - 1]));
+  }, 1_000);
+  acks.unref();
+  socket.write(
+    Buffer.concat([
+      encodeCommand(['AUTH', password]),
+      encodeCommand(['REPLCONF', 'listening-port', announcePort]),
+      encodeCommand(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']),
+    ]),
+  );
+  await started;
+  return {
+    replid,
+    commands,
+    get nextOffset() {
+      return nextOffset;
+    },
+    ended,
+    close: () => socket.destroy(),
+  };
+}
+
+/** One `*N` array of bulk strings at the start of `bytes`, its size; null when incomplete. */
+function parseCommand(bytes: Buffer): { args: string[]; length: number } | Error | null {
+  if (bytes.length === 0) return null;
+  if (bytes[0] !== 0x2a)
+    return new Error(`the replication stream has ${JSON.stringify(bytes.subarray(0, 40).toString())}`);
+  let position = 0;
+  const line = (): string | null => {
+    const end = bytes.indexOf('\r\n', position);
+    if (end === -1) return null;
+    const text = bytes.subarray(position, end).toString();
+    position = end + 2;
+    return text;
+  };
+  const header = line();
+  if (header === null) return null;
+  const count = Number(header.slice(1));
+  const args: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const size = line();
+    if (size === null) return null;
+    const length = Number(size.slice(1));
+    if (size[0] !== '$' || !Number.isInteger(length)) return new Error(`the replication stream has ${size}`);
+    if (bytes.length < position + length + 2) return null;
+    args.push(bytes.subarray(position, position + length).toString());
+    position += length + 2;
+  }
+  return { args, length: position };
 }
