@@ -3,7 +3,8 @@ import tseslint from 'typescript-eslint';
 
 /**
  * lib/ is layered: resp ← connection ← commands ← client ← cluster / redis-cluster / sentinel, with
- * testing beside them. A layer may import the ones below it and errors.ts, never one above.
+ * testing beside them, and the `respline` command line (cli) on top. A layer may import the ones below
+ * it and errors.ts, never one above.
  */
 const ABOVE = {
   resp: [
@@ -15,11 +16,22 @@ const ABOVE = {
     'redis-cluster',
     'sentinel',
     'testing',
+    'cli',
     'index',
   ],
-  connection: ['commands', 'client', 'pipeline', 'cluster', 'redis-cluster', 'sentinel', 'testing', 'index'],
-  commands: ['client', 'pipeline', 'cluster', 'redis-cluster', 'sentinel', 'testing', 'index'],
-  client: ['cluster', 'redis-cluster', 'sentinel', 'testing', 'index'],
+  connection: [
+    'commands',
+    'client',
+    'pipeline',
+    'cluster',
+    'redis-cluster',
+    'sentinel',
+    'testing',
+    'cli',
+    'index',
+  ],
+  commands: ['client', 'pipeline', 'cluster', 'redis-cluster', 'sentinel', 'testing', 'cli', 'index'],
+  client: ['cluster', 'redis-cluster', 'sentinel', 'testing', 'cli', 'index'],
 };
 
 function layer(files, above) {
@@ -50,11 +62,14 @@ export default tseslint.config(
   layer(['lib/connection/**/*.ts'], ABOVE.connection),
   layer(['lib/commands/**/*.ts'], ABOVE.commands),
   layer(['lib/client.ts', 'lib/pipeline.ts', 'lib/client/**/*.ts'], ABOVE.client),
-  layer(['lib/cluster/**/*.ts'], ['redis-cluster', 'sentinel', 'testing', 'index']),
+  layer(['lib/cluster/**/*.ts'], ['redis-cluster', 'sentinel', 'testing', 'cli', 'index']),
+  layer(['lib/redis-cluster/**/*.ts', 'lib/testing/**/*.ts'], ['cli', 'index']),
+  // The command line sits on top; it uses the client and cluster layers, never the testing kit.
+  layer(['lib/cli/**/*.ts'], ['testing', 'index']),
   // Sentinel discovery works at the connection level (lib/client.ts wires it into Client), so it
   // imports only resp, connection and errors, never the layers that import it.
   layer(
     ['lib/sentinel/**/*.ts'],
-    ['commands', 'client', 'pipeline', 'cluster', 'redis-cluster', 'testing', 'index'],
+    ['commands', 'client', 'pipeline', 'cluster', 'redis-cluster', 'testing', 'cli', 'index'],
   ),
 );

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+import { resolveIoredisMockFile } from './optional-peer';
 import { errorReply } from './reply-encoder';
 import type { ReplyError } from '../errors';
 
@@ -11,7 +12,7 @@ import type { ReplyError } from '../errors';
 let arities: ReadonlyMap<string, number> | undefined;
 
 function loadArities(): ReadonlyMap<string, number> {
-  const path = require.resolve('ioredis-mock/data/command-info.json');
+  const path = resolveIoredisMockFile('data/command-info.json');
   const entries = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   const table = new Map<string, number>();
   if (Array.isArray(entries)) {

@@ -19,6 +19,18 @@ export interface IncomingCommand {
  * A hook that returns a promise holds back this connection's later replies until it settles, so a
  * never-settling promise makes the server hang on that connection only.
  */
-export type HookAction = Buffer | { readonly raw?: Buffer; readonly close?: boolean } | undefined;
+export type HookAction =
+  | Buffer
+  | {
+      /** Bytes to write instead of the reply. */
+      readonly raw?: Buffer;
+      /** Close the connection after writing `raw` (if any). */
+      readonly close?: boolean;
+    }
+  | undefined;
 
+/**
+ * Called for every command the server receives (see `EmbeddedServer.respondWith`); what it returns decides
+ * the reply, as {@link HookAction} describes.
+ */
 export type CommandHook = (command: IncomingCommand) => HookAction | Promise<HookAction>;

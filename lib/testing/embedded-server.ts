@@ -20,6 +20,7 @@ import { MockBackend } from './mock-backend';
 
 export type { CommandHook, HookAction, IncomingCommand } from './command-hook';
 
+/** How an EmbeddedServer listens and whom it lets in. */
 export interface EmbeddedServerOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. A restart after `stop()` reuses the same port. */
   port?: number;
@@ -33,6 +34,12 @@ export interface EmbeddedServerOptions {
 
 const SERVER_VERSION = '7.0.0';
 
+/**
+ * An in-process RESP server on 127.0.0.1 for tests and demos, not a Redis: keyspace commands run on
+ * ioredis-mock (an optional peer dependency), connection commands (HELLO, AUTH, SELECT, MULTI, pub/sub…)
+ * are its own, unsupported commands get `-ERR`, and `respondWith` lets a test answer any command with
+ * raw bytes.
+ */
 export class EmbeddedServer {
   private readonly backend = new MockBackend();
   private readonly connections = new Set<EmbeddedConnection>();
@@ -63,6 +70,7 @@ export class EmbeddedServer {
     return this.listeningPort;
   }
 
+  /** `redis://127.0.0.1:<port>`, to hand to a Client. */
   get url(): string {
     return `redis://${LOOPBACK}:${this.listeningPort}`;
   }
@@ -77,11 +85,16 @@ export class EmbeddedServer {
     return this.accepted;
   }
 
+  /** Whether it is listening now: between `start()` and `stop()`. */
   get listening(): boolean {
     return this.server !== null;
   }
 
-  async start(): Promise<{ port: number }> {
+  /** Starts listening (again, after `stop()`, on the same port). Resolves once connections are accepted. */
+  async start(): Promise<{
+    /** The port it listens on. */
+    port: number;
+  }> {
     if (this.server !== null) return { port: this.listeningPort };
     const server = createServer((socket) => this.accept(socket));
     this.listeningPort = await listenOnLoopback(server, this.listeningPort);

@@ -15,19 +15,24 @@ import { ProxyLane, type LaneControl, type LaneFaults } from './proxy-lane';
 
 /** `toServer` is client→server, `toClient` is server→client. */
 export type ProxyDirection = 'toServer' | 'toClient';
+/** One direction, or `both`. */
 export type ProxyDirections = ProxyDirection | 'both';
 
+/** The server a FaultProxy forwards to. */
 export interface ProxyUpstream {
   /** Default 127.0.0.1. */
   host?: string;
+  /** Its port. */
   port: number;
 }
 
+/** Where a FaultProxy listens. */
 export interface FaultProxyOptions {
   /** Port the proxy listens on, on 127.0.0.1; 0 (the default) picks a free one. Kept across restarts. */
   port?: number;
 }
 
+/** What a FaultProxy has seen and done since it was created. */
 export interface FaultProxyStats {
   /** Connection pairs open now. */
   active: number;
@@ -104,6 +109,17 @@ class ProxiedConnection {
   }
 }
 
+/**
+ * A TCP proxy on 127.0.0.1 that injects network faults between a client and a server, switchable at
+ * any time: latency, a blackhole, a cut after N bytes, tiny writes, resets. It knows nothing of RESP.
+ *
+ * ```ts
+ * const proxy = new FaultProxy({ port: redisPort });
+ * await proxy.start();
+ * const client = new Client(proxy.url);
+ * proxy.cutAfter(5); // the next reply is cut after 5 bytes
+ * ```
+ */
 export class FaultProxy {
   private readonly upstreamHost: string;
   private readonly upstreamPort: number;
@@ -138,24 +154,31 @@ export class FaultProxy {
     return this.listeningPort;
   }
 
+  /** `redis://127.0.0.1:<port>`, to hand to a Client instead of the server's own URL. */
   get url(): string {
     return `redis://${LOOPBACK}:${this.listeningPort}`;
   }
 
+  /** Connection pairs open now. */
   get activeConnections(): number {
     return this.connections.size;
   }
 
+  /** Client connections accepted since creation. */
   get totalConnections(): number {
     return this.counters.accepted;
   }
 
+  /** A snapshot of its counters. */
   stats(): FaultProxyStats {
     return { active: this.connections.size, ...this.counters };
   }
 
   /** Listens on 127.0.0.1. After `stop()`, starting again reuses the same port. */
-  async start(): Promise<{ port: number }> {
+  async start(): Promise<{
+    /** The port it listens on. */
+    port: number;
+  }> {
     if (this.server !== null) return { port: this.listeningPort };
     const server = createServer({ allowHalfOpen: true }, (client) => this.accept(client));
     this.listeningPort = await listenOnLoopback(server, this.listeningPort);

@@ -1,4 +1,8 @@
-/** Test tooling, exported as `respline/testing`: an in-process RESP server and a fault-injecting proxy. */
+/**
+ * Test tooling, exported as `respline/testing`: an in-process RESP server and a fault-injecting proxy.
+ *
+ * @module respline/testing
+ */
 export { EmbeddedServer } from './embedded-server';
 export type { EmbeddedServerOptions } from './embedded-server';
 export type { CommandHook, HookAction, IncomingCommand } from './command-hook';
@@ -10,5 +14,6 @@ export type {
   ProxyDirections,
   ProxyUpstream,
 } from './fault-proxy';
+export { MissingPeerDependencyError } from './optional-peer';
 export { encodeReply, errorReply, status, StatusReply } from './reply-encoder';
 export type { ProtocolVersion, ServerReply } from './reply-encoder';

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import RedisMock from 'ioredis-mock';
-
 import { ReplyError } from '../errors';
 import { commandArity, unknownCommand } from './command-arity';
+import { loadIoredisMock, type MockRedis, type MockRedisConstructor } from './optional-peer';
 import { errorReply, status, type ServerReply } from './reply-encoder';
 
 /**
@@ -15,7 +14,6 @@ import { errorReply, status, type ServerReply } from './reply-encoder';
  * instance shared by every connection they would leak state between connections.
  */
 
-type MockInstance = InstanceType<typeof RedisMock>;
 type MockMethod = (...args: unknown[]) => unknown;
 
 /** Commands the backend refuses; EmbeddedConnection implements the ones it supports. */
@@ -103,7 +101,9 @@ const INT64 = /^-?(?:0|[1-9]\d{0,18})$/;
 
 export class MockBackend {
   private readonly identity = `respline-embedded-${randomUUID()}`;
-  private readonly databases = new Map<number, MockInstance>();
+  private readonly databases = new Map<number, MockRedis>();
+  /** Loaded here, not at import: a missing ioredis-mock fails the EmbeddedServer's constructor, by name. */
+  private readonly createMock: MockRedisConstructor = loadIoredisMock();
 
   /** True when a command of this name can be passed to `execute`. */
   supports(name: string): boolean {
@@ -135,23 +135,23 @@ export class MockBackend {
     for (const mock of this.databases.values()) await mock.flushdb();
   }
 
-  private database(db: number): MockInstance {
+  private database(db: number): MockRedis {
     let mock = this.databases.get(db);
     if (mock === undefined) {
-      mock = new RedisMock({ host: this.identity, db });
+      mock = new this.createMock({ host: this.identity, db });
       this.databases.set(db, mock);
     }
     return mock;
   }
 
-  private method(mock: MockInstance, name: string): MockMethod | undefined {
+  private method(mock: MockRedis, name: string): MockMethod | undefined {
     const candidate = (mock as unknown as Record<string, unknown>)[name];
     return typeof candidate === 'function' ? (candidate as MockMethod) : undefined;
   }
 
   /** Redis checks ioredis-mock skips; an error reply when the command must be refused. */
   private async checkSemantics(
-    mock: MockInstance,
+    mock: MockRedis,
     name: string,
     args: readonly Buffer[],
   ): Promise<ServerReply | undefined> {

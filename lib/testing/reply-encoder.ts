@@ -7,7 +7,12 @@ import { ReplyError } from '../errors';
 
 /** A simple-string reply (`+OK`, `+PONG`, `+string`), as opposed to a bulk string. */
 export class StatusReply {
-  constructor(readonly text: string) {}
+  /** The status text, without the leading `+` and the CRLF. */
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 /** What a server-side command handler answers with. */
@@ -23,8 +28,10 @@ export type ServerReply =
   | ServerReply[]
   | Map<string | Buffer, ServerReply>;
 
+/** The RESP version a connection speaks: 2, or 3 after `HELLO 3`. */
 export type ProtocolVersion = 2 | 3;
 
+/** A simple-string reply: `status('OK')` encodes as `+OK`. */
 export function status(text: string): StatusReply {
   return new StatusReply(text);
 }
