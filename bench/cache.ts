@@ -7,11 +7,18 @@
  * (exponent 0.99) by a seeded generator, so every client sees the same sequence of operations; 128 in
  * flight, held by plain async loops. Subjects: respline with `cache: { maxEntries: 10_000 }` (RESP3),
  * respline without a cache, and node-redis with its client-side cache (`RESP: 3, clientSideCache`).
- * `--baseline=DIR` adds respline+cache built from DIR/lib (e.g. `git archive <rev> lib | tar -x -C DIR`),
- * so a change to the cache is measured against the old code in the same run.
+ * `--baseline=DIR` adds respline with and without the cache built from DIR/lib (e.g. `git archive <rev> lib
+ * | tar -x -C DIR`), so a change is measured against the old code in the same run. Every respline cell
+ * then loads both builds, using one: a cell with one more copy of the library loaded was seen to keep
+ * a tenth of the bytes per scavenge of one without (60 KB against 620 KB promoted, the same code),
+ * so cells that load different code are not compared.
  *
  * Every cell runs in a fresh process (this file, forked with --cell); cells take turns, repeat by repeat.
  * One private redis-server on a free port, killed by pid on every way out. Figures are never asserted.
+ *
+ * Each cell also reports f, the share of its operations that reached the server (SETs, misses: one
+ * minus the hits over all operations, warm-up included). Whatever a hit costs, a cache cannot make the
+ * load more than 1/f times faster than the same client without it: see README, "Benchmarks".
  */
 import { fork } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
@@ -28,7 +35,7 @@ const ZIPF_EXPONENT = 0.99;
 const SEQUENCE_LENGTH = 1 << 16;
 const SEED = 0x5eed;
 
-type Subject = 'respline+cache' | 'respline' | 'node-redis+cache' | 'baseline+cache';
+type Subject = 'respline+cache' | 'respline' | 'node-redis+cache' | 'baseline+cache' | 'baseline';
 
 interface Step {
   set: boolean;
@@ -86,10 +93,11 @@ function baselineClient(dir: string): typeof Client {
 
 async function openSubject(subject: Subject, url: string, steps: Step[], baseline: string): Promise<Opened> {
   if (subject !== 'node-redis+cache') {
-    const Build = subject === 'baseline+cache' ? baselineClient(baseline) : Client;
+    const old = baseline === '' ? null : baselineClient(baseline);
+    const Build = subject.startsWith('baseline') && old !== null ? old : Client;
     const client = new Build(
       url,
-      subject === 'respline' ? { protocol: 3 } : { protocol: 3, cache: { maxEntries: 10_000 } },
+      subject.endsWith('+cache') ? { protocol: 3, cache: { maxEntries: 10_000 } } : { protocol: 3 },
     );
     await client.connect();
     return {
@@ -119,6 +127,14 @@ async function openSubject(subject: Subject, url: string, steps: Step[], baselin
 
 interface CellResult extends WindowResult {
   cache?: unknown;
+  /** Share of all the cell's operations not answered from memory; 1 without a cache. */
+  serverShare: number;
+}
+
+/** Hits as the subject's cache counts them (respline counts a read that joined one in flight as a hit). */
+function hitsOf(stats: unknown): number {
+  if (typeof stats !== 'object' || stats === null || !('hits' in stats)) return 0;
+  return typeof stats.hits === 'number' ? stats.hits : 0;
 }
 
 async function runCell(): Promise<void> {
@@ -131,10 +147,14 @@ async function runCell(): Promise<void> {
     baseline: string;
   };
   const opened = await openSubject(cell.subject, cell.url, workload(cell.setShare), cell.baseline);
-  const result: CellResult = {
-    ...(await measureWindow(opened.op, DEPTH, cell.warmupMs, cell.windowMs)),
-    cache: opened.cacheStats(),
+  let operations = 0;
+  const counted: Op = (i) => {
+    operations++;
+    return opened.op(i);
   };
+  const measured = await measureWindow(counted, DEPTH, cell.warmupMs, cell.windowMs);
+  const cache = opened.cacheStats();
+  const result: CellResult = { ...measured, cache, serverShare: 1 - hitsOf(cache) / operations };
   await opened.close();
   process.send?.(result);
 }
@@ -184,7 +204,7 @@ async function main(argv: string[]): Promise<void> {
     await Promise.all(Array.from({ length: KEYS }, (_, i) => seed.set(`key:${i}`, VALUE)));
     await seed.quit();
     const subjects: Subject[] = ['respline+cache', 'respline', 'node-redis+cache'];
-    if (baseline !== '') subjects.unshift('baseline+cache');
+    if (baseline !== '') subjects.unshift('baseline+cache', 'baseline');
     const samples = new Map<Subject, CellResult[]>();
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (const subject of subjects) {
@@ -192,21 +212,25 @@ async function main(argv: string[]): Promise<void> {
         samples.set(subject, [...(samples.get(subject) ?? []), result]);
         console.log(
           `${subject}: ${Math.round(result.opsPerSec).toLocaleString('en-US')} ops/s, ` +
-            `${result.cpuMicrosPerOp.toFixed(2)} µs CPU/op, cache ${JSON.stringify(result.cache ?? null)}`,
+            `${result.cpuMicrosPerOp.toFixed(2)} µs CPU/op, f ${result.serverShare.toFixed(3)}, ` +
+            `cache ${JSON.stringify(result.cache ?? null)}`,
         );
       }
     }
     console.log(
       `\nmedian of ${repeats} (${100 - setPercent}% GET / ${setPercent}% SET, Zipf ${ZIPF_EXPONENT} over ${KEYS} keys, ${DEPTH} in flight, ${windowMs} ms windows):`,
     );
-    console.log('| subject | ops/s (median) | min–max | client CPU µs/op (median) |');
+    console.log(
+      '| subject | ops/s (median) | min–max | client CPU µs/op (median) | f: share to the server (median) |',
+    );
     const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
     for (const [subject, results] of samples) {
       const ops = results.map((result) => result.opsPerSec).sort((a, b) => a - b);
       const cpu = results.map((result) => result.cpuMicrosPerOp).sort((a, b) => a - b);
+      const share = results.map((result) => result.serverShare).sort((a, b) => a - b);
       const mid = Math.floor(ops.length / 2);
       console.log(
-        `| ${subject} | ${fmt(ops[mid])} | ${fmt(ops[0])}–${fmt(ops[ops.length - 1])} | ${cpu[mid].toFixed(2)} |`,
+        `| ${subject} | ${fmt(ops[mid])} | ${fmt(ops[0])}–${fmt(ops[ops.length - 1])} | ${cpu[mid].toFixed(2)} | ${share[mid].toFixed(3)} |`,
       );
     }
   } finally {

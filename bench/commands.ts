@@ -1,13 +1,16 @@
 /**
  * Command-surface bench: what the typed command layer costs, side by side in one run.
  *
- *   npx ts-node --transpile-only bench/commands.ts [--quick] [--base=REV] [--only=hot|peers] [--repeats=N]
+ *   npx ts-node --transpile-only bench/commands.ts [--quick] [--base=REV] [--only=hot|peers|options] [--repeats=N]
  *
  * 1. The hot path against the previous commit: GET and SET of 100-byte values at 128 and 1,024 in
  *    flight, respline at REV (default: the commit before the generated command layer) against the
  *    working tree. REV's lib/ is checked out into .tmp/bench-base with `git worktree`.
  * 2. Reply transforms against the peers at 128 in flight: HGETALL of a 100-field hash, ZRANGE
  *    WITHSCORES of 100 members, and a 10-command MULTI, for respline, ioredis 6 and node-redis 6.
+ * 3. With --only=options: what tracing (nobody subscribed) and withOptions() cost on GET at 128 in
+ *    flight: REV against the working tree, and in the working tree the Client against a kept
+ *    withOptions({}) view, a view made per call, and a view with a signal (the opt-in path).
  *
  * Every cell runs in a fresh process (this file, forked with --cell), so no client's JIT or garbage
  * touches another's figures; cells take turns, repeat by repeat, so drift hits every client alike.
@@ -26,13 +29,24 @@ import { startRedisServer } from './suite/redis-server';
 import { measureWindow, type WindowResult } from './suite/windowed-loops';
 
 const ROOT = join(__dirname, '..');
-const BASE_DIR = join(ROOT, '.tmp', 'bench-base');
+// BENCH_BASE_DIR lets two runs at once keep their base checkouts apart.
+const BASE_DIR = process.env.BENCH_BASE_DIR ?? join(ROOT, '.tmp', 'bench-base');
 const DEFAULT_BASE = '917d540';
 const VALUE = 'v'.repeat(100);
 const KEYS = 1000;
 
 type Workload = 'get' | 'set' | 'hgetall' | 'zrange-withscores' | 'multi10';
-type Subject = 'respline' | 'respline-base' | 'ioredis' | 'node-redis';
+type Subject =
+  | 'respline'
+  | 'respline-base'
+  | 'ioredis'
+  | 'node-redis'
+  | 'respline-view'
+  | 'respline-view-per-call'
+  | 'respline-view-signal';
+
+/** The withOptions() subjects: GET only, on the working tree's Client. */
+const VIEWS: readonly Subject[] = ['respline-view', 'respline-view-per-call', 'respline-view-signal'];
 
 interface Cell {
   subject: Subject;
@@ -48,6 +62,11 @@ interface Opened {
 }
 
 async function openSubject(subject: Subject, workload: Workload, url: string): Promise<Opened> {
+  if (VIEWS.includes(subject)) {
+    const client = new Client(url);
+    await client.connect();
+    return { op: viewOp(client, subject), close: () => client.quit() };
+  }
   if (subject === 'respline' || subject === 'respline-base') {
     const dir = subject === 'respline' ? ROOT : BASE_DIR;
     // The base commit's Client is loaded from its own checkout; its type is the working tree's.
@@ -109,6 +128,15 @@ function resplineOp(client: Client, workload: Workload): Op {
   }
 }
 
+function viewOp(client: Client, subject: Subject): Op {
+  if (subject === 'respline-view-per-call') return (i) => client.withOptions({}).get(`key:${i % KEYS}`);
+  // A signal that never aborts: every GET takes the guarded path (one listener, removed when idle).
+  const view = client.withOptions(
+    subject === 'respline-view-signal' ? { signal: new AbortController().signal } : {},
+  );
+  return (i) => view.get(`key:${i % KEYS}`);
+}
+
 async function runCell(): Promise<void> {
   const cell = JSON.parse(process.env.BENCH_CELL ?? '{}') as Cell & {
     url: string;
@@ -168,12 +196,15 @@ async function main(argv: string[]): Promise<void> {
 
     const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
     const cells: Cell[] = [];
-    if (only !== 'peers')
+    if (only === 'options') {
+      for (const subject of ['respline-base', 'respline', ...VIEWS] as const)
+        cells.push({ subject, workload: 'get', depth: 128 });
+    } else if (only !== 'peers')
       for (const workload of ['get', 'set'] as const)
         for (const depth of [128, 1024])
           for (const subject of ['respline-base', 'respline'] as const)
             cells.push({ subject, workload, depth });
-    if (only !== 'hot')
+    if (only !== 'hot' && only !== 'options')
       for (const workload of ['hgetall', 'zrange-withscores', 'multi10'] as const)
         for (const subject of ['respline', 'ioredis', 'node-redis'] as const)
           cells.push({ subject, workload, depth: 128 });

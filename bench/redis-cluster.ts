@@ -1,8 +1,8 @@
 /**
  * Redis Cluster bench: GET and SET of 100-byte values over 1,000 keys spread across the slots of a
  * local 3-master cluster (no replicas), at 128 and 1,024 in flight, side by side:
- * respline RedisCluster, ioredis 6 Redis.Cluster with enableAutoPipelining on and off, and node-redis 6
- * createCluster. (valkey-glide is not installed, so it is not measured.) Never asserted anywhere.
+ * respline RedisCluster, ioredis 6 Redis.Cluster with enableAutoPipelining on and off, node-redis 6
+ * createCluster, and valkey-glide 2 GlideClusterClient. Never asserted anywhere.
  *
  *   npx ts-node --transpile-only bench/redis-cluster.ts [--quick] [--repeats=N] [--storm]
  *
@@ -15,6 +15,7 @@
  * the specs' harness (redis-server processes on free ports, stopped by pid).
  */
 import { fork } from 'node:child_process';
+import { GlideClusterClient, Logger } from '@valkey/valkey-glide';
 import Redis from 'ioredis6';
 import { createCluster } from 'redis';
 import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
@@ -29,7 +30,13 @@ const STORM_DEPTH = 128;
 const STORM_SLOTS = 1000;
 
 type Workload = 'get' | 'set' | 'mixed';
-type Subject = 'respline' | 'ioredis-autopipeline' | 'ioredis' | 'node-redis';
+type Subject = 'respline' | 'ioredis-autopipeline' | 'ioredis' | 'node-redis' | 'glide';
+
+/**
+ * Far above the deepest cell (1024 in flight): glide's default of 1000 would reject commands past it
+ * with an error instead of queueing them (as in bench/suite/clients/glide.ts).
+ */
+const GLIDE_INFLIGHT_LIMIT = 100_000;
 
 interface Cell {
   subject: Subject;
@@ -69,6 +76,26 @@ async function openSubject(
       (i) => cluster.set(key(i), VALUE),
     );
     return { op, close: async () => void (await cluster.quit()) };
+  }
+  if (subject === 'glide') {
+    // Its default logger would write to the console from the Rust core.
+    Logger.setLoggerConfig('off');
+    const client = await GlideClusterClient.createClient({
+      addresses: ports.map((port) => ({ host: '127.0.0.1', port })),
+      inflightRequestsLimit: GLIDE_INFLIGHT_LIMIT,
+    });
+    const op = pick(
+      workload,
+      (i) => client.get(key(i)),
+      (i) => client.set(key(i), VALUE),
+    );
+    return {
+      op,
+      close: () => {
+        client.close();
+        return Promise.resolve();
+      },
+    };
   }
   const cluster = createCluster({ rootNodes: ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })) });
   cluster.on('error', (error: unknown) => process.stderr.write(`node-redis: ${String(error)}\n`));
@@ -229,7 +256,7 @@ async function main(argv: string[]): Promise<void> {
     await seed.connect();
     await Promise.all(Array.from({ length: KEYS }, (_, i) => seed.set(`key:${i}`, VALUE)));
     await seed.quit();
-    const subjects: Subject[] = ['respline', 'ioredis-autopipeline', 'ioredis', 'node-redis'];
+    const subjects: Subject[] = ['respline', 'ioredis-autopipeline', 'ioredis', 'node-redis', 'glide'];
     const cells: Cell[] = [];
     for (const workload of ['get', 'set'] as const)
       for (const depth of [128, 1024])

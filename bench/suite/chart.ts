@@ -7,6 +7,7 @@ const NAMES: Partial<Record<ClientName, string>> = {
   ioredis: 'ioredis 6, auto-pipelining off',
   'ioredis-auto': 'ioredis 6, auto-pipelining on',
   'node-redis': 'node-redis 6',
+  glide: 'valkey-glide 2 (Rust core threads in-process)',
 };
 
 /**

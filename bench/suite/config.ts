@@ -56,7 +56,7 @@ export const USAGE = `usage: ts-node bench/run.ts [--quick] [--repeats=N] [--dur
   --cpu-prof    write a .cpuprofile per worker into bench/results/
   --render      measure nothing; rebuild the table, latest.md and the chart from latest.json`;
 
-const ALL_PEERS: ClientName[] = ['respline', 'ioredis', 'ioredis-auto', 'node-redis'];
+const ALL_PEERS: ClientName[] = ['respline', 'ioredis', 'ioredis-auto', 'node-redis', 'glide'];
 
 export function parseArgs(argv: readonly string[]): Config {
   const flags = new Map<string, string>();

@@ -11,7 +11,7 @@ export interface Goal {
   met: boolean | null;
 }
 
-const PEERS: ClientName[] = ['ioredis', 'ioredis-auto', 'node-redis'];
+const PEERS: ClientName[] = ['ioredis', 'ioredis-auto', 'node-redis', 'glide'];
 
 /** The targets of issue 4, judged on this run's medians. `met: null` when the run did not measure it. */
 export function judgeGoals(results: SuiteResults): Goal[] {

@@ -4,7 +4,7 @@
  */
 
 /** respline and its peers, plus `noop`: the load driver with no client, to show what the driver itself costs. */
-export type ClientName = 'respline' | 'ioredis' | 'ioredis-auto' | 'node-redis' | 'noop';
+export type ClientName = 'respline' | 'ioredis' | 'ioredis-auto' | 'node-redis' | 'glide' | 'noop';
 
 export type Workload = 'get' | 'set' | 'mixed';
 

@@ -14,13 +14,14 @@ export interface Table {
   notes: string[];
 }
 
-const PEERS: ClientName[] = ['ioredis', 'ioredis-auto', 'node-redis'];
+const PEERS: ClientName[] = ['ioredis', 'ioredis-auto', 'node-redis', 'glide'];
 
 const CLIENT_LABELS: Record<ClientName, string> = {
   respline: 'respline',
   ioredis: 'ioredis 6, auto-pipelining off',
   'ioredis-auto': 'ioredis 6, auto-pipelining on',
   'node-redis': 'node-redis 6',
+  glide: 'valkey-glide 2 (Rust core threads in-process)',
   noop: 'driver alone (no client, no I/O)',
 };
 

@@ -23,6 +23,8 @@ export async function openClient(name: ClientName, url: string): Promise<BenchCl
       return (await import('./ioredis.js')).openIoredis(url, true);
     case 'node-redis':
       return (await import('./node-redis.js')).openNodeRedis(url);
+    case 'glide':
+      return (await import('./glide.js')).openGlide(url);
     case 'noop':
       return (await import('./noop.js')).openNoop();
   }
