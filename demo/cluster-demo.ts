@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: respline's Cluster on 3 replicas x 3 shards, in five steps a newcomer can follow
+ * `npm run demo`: respline's Cluster on 3 replicas x 3 shards, in steps a newcomer can follow
  * without reading code. See `npm run demo -- --help` for options.
  */
 import { Cluster, InvalidArgumentError } from '../lib';
@@ -9,8 +9,16 @@ import { runRedisClusterDemo } from './redis-cluster-demo';
 import { parseOptions, UsageError, USAGE, type DemoOptions } from './options';
 import { ServersSpecError } from './servers-spec';
 import { showBalance } from './steps/balance';
-import { DemoFailure, forEachConcurrently, keyName, outageKeyName, type DemoContext } from './steps/context';
+import {
+  DemoFailure,
+  forEachConcurrently,
+  keyName,
+  outageKeyName,
+  RESTART_STEP,
+  type DemoContext,
+} from './steps/context';
 import { bringItBack, takeOneDown } from './steps/outage';
+import { restartEmpty } from './steps/restart';
 import { compareThroughput } from './steps/throughput';
 import { writeKeys } from './steps/write-keys';
 import { formatMs, Terminal } from './terminal';
@@ -100,6 +108,7 @@ async function runDemo(terminal: Terminal, options: DemoOptions, cleanup: Cleanu
   await showBalance(ctx);
   const state = await takeOneDown(ctx);
   await bringItBack(ctx, state);
+  if (RESTART_STEP) await restartEmpty(ctx);
   await compareThroughput(ctx);
   return topology.goodbye;
 }

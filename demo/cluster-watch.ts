@@ -1,4 +1,4 @@
-import type { Cluster, ClusterOptions, ServerInfo } from '../lib';
+import type { Cluster, ClusterOptions, RepairSummary, ServerHealth, ServerInfo, StaleReason } from '../lib';
 
 /**
  * The cluster settings the demo runs with. Short deadlines, so a hung server is noticed in half a
@@ -17,13 +17,21 @@ export const DEMO_CLUSTER_OPTIONS = {
   },
 } satisfies Omit<ClusterOptions, 'replicas'>;
 
-export type HealthEvent = 'serverDown' | 'serverUp';
+export type HealthEvent = 'serverDown' | 'serverUp' | 'serverStale' | 'serverRepaired';
 
-interface Seen {
-  event: HealthEvent;
-  replica: number;
-  shard: number;
-  at: number;
+/** One health event as it happened. */
+export interface Seen {
+  readonly event: HealthEvent;
+  readonly replica: number;
+  readonly shard: number;
+  /** performance.now() when it was emitted. */
+  readonly at: number;
+  /** cluster.health() at that moment: a repair can end before anyone looks. */
+  readonly health: readonly ServerHealth[];
+  /** serverStale: why it left the read set. */
+  readonly reason?: StaleReason;
+  /** serverRepaired: what the repair did. */
+  readonly summary?: RepairSummary;
 }
 
 /** Records the cluster's health events and per-server counts, and waits for one with a time bound. */
@@ -32,14 +40,19 @@ export class ClusterWatch {
   private readonly waiters = new Set<() => void>();
   private readonly replicaErrors = new Map<string, number>();
   private readonly readies = new Map<string, number>();
+  private readonly repairBatches = new Map<string, number>();
 
   constructor(cluster: Cluster) {
-    const record = (event: HealthEvent) => (server: ServerInfo) => {
-      this.seen.push({ event, replica: server.replica, shard: server.shard, at: performance.now() });
+    const record = (event: HealthEvent, server: ServerInfo, extra: Partial<Seen> = {}): void => {
+      const { replica, shard } = server;
+      this.seen.push({ event, replica, shard, at: performance.now(), health: cluster.health(), ...extra });
       for (const wake of this.waiters) wake();
     };
-    cluster.on('serverDown', record('serverDown'));
-    cluster.on('serverUp', record('serverUp'));
+    cluster.on('serverDown', (server) => record('serverDown', server));
+    cluster.on('serverUp', (server) => record('serverUp', server));
+    cluster.on('serverStale', (server, reason) => record('serverStale', server, { reason }));
+    cluster.on('serverRepaired', (server, summary) => record('serverRepaired', server, { summary }));
+    cluster.on('repairProgress', (server) => this.bump(this.repairBatches, server.replica, server.shard));
     cluster.on('replicaError', (_error, detail) =>
       this.bump(this.replicaErrors, detail.replica, detail.shard),
     );
@@ -57,6 +70,11 @@ export class ClusterWatch {
     return this.replicaErrors.get(`${replica}/${shard}`) ?? 0;
   }
 
+  /** repairProgress events reported for that server so far. */
+  repairBatchesOf(replica: number, shard: number): number {
+    return this.repairBatches.get(`${replica}/${shard}`) ?? 0;
+  }
+
   /** Times that server's Client became ready (connected, handshake done) so far. */
   readiesOf(replica: number, shard: number): number {
     return this.readies.get(`${replica}/${shard}`) ?? 0;
@@ -66,27 +84,37 @@ export class ClusterWatch {
    * Resolves with the performance.now() time of the first `event` for that server at or after `since`,
    * or with undefined once `timeoutMs` has passed without one.
    */
-  waitFor(
+  async waitFor(
     event: HealthEvent,
     replica: number,
     shard: number,
     since: number,
     timeoutMs: number,
   ): Promise<number | undefined> {
-    const find = (): number | undefined =>
-      this.seen.find((s) => s.event === event && s.replica === replica && s.shard === shard && s.at >= since)
-        ?.at;
+    return (await this.waitForEvent(event, replica, shard, since, timeoutMs))?.at;
+  }
+
+  /** Like waitFor(), with the whole event: its health() snapshot, reason or summary. */
+  waitForEvent(
+    event: HealthEvent,
+    replica: number,
+    shard: number,
+    since: number,
+    timeoutMs: number,
+  ): Promise<Seen | undefined> {
+    const find = (): Seen | undefined =>
+      this.seen.find((s) => s.event === event && s.replica === replica && s.shard === shard && s.at >= since);
     return new Promise((resolve) => {
       const wake = (): void => {
-        const at = find();
-        if (at === undefined) return;
-        finish(at);
+        const seen = find();
+        if (seen === undefined) return;
+        finish(seen);
       };
       const timer = setTimeout(() => finish(undefined), timeoutMs);
-      const finish = (at: number | undefined): void => {
+      const finish = (seen: Seen | undefined): void => {
         clearTimeout(timer);
         this.waiters.delete(wake);
-        resolve(at);
+        resolve(seen);
       };
       this.waiters.add(wake);
       wake();

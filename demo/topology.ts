@@ -4,6 +4,7 @@
  * - EmbeddedServers in this process when redis-server is not installed (stopped, started again);
  * - servers given with --servers or RESPLINE_DEMO_SERVERS, which it cannot kill: it pauses them with
  *   CLIENT PAUSE, which ends by itself.
+ * Only redis-server processes it started can be restarted empty (step 5).
  */
 import type { Cluster } from '../lib';
 import { EmbeddedServer } from '../lib/testing';
@@ -29,6 +30,14 @@ export interface Outage {
   bringBack(): Promise<void>;
 }
 
+/** One server killed and started again, empty, in step 5. */
+export interface EmptyRestart {
+  /** Plain words for what run() does, said before it does it. */
+  readonly text: string;
+  /** Resolves once the new process accepts connections. */
+  run(): Promise<void>;
+}
+
 export interface DemoTopology {
   readonly kind: TopologyKind;
   /** `replicas[r][s]`: the URL of shard s of replica r. */
@@ -38,6 +47,8 @@ export interface DemoTopology {
   /** What stopping the topology does, said at the end. */
   readonly goodbye: string;
   outage(cluster: Cluster, replica: number, shard: number): Outage;
+  /** How one server is restarted empty, or, as a string, why these servers cannot be. */
+  emptyRestart(replica: number, shard: number): EmptyRestart | string;
 }
 
 export function serverLabel(replica: number, shard: number): string {
@@ -82,6 +93,15 @@ async function redisServers(binary: string, cleanup: Cleanup): Promise<DemoTopol
         bringBack: async () => server.resume(),
       };
     },
+    emptyRestart: (replica, shard) => {
+      const server = servers[replica][shard];
+      return {
+        text:
+          `Killing ${serverLabel(replica, shard)} (redis-server pid ${server.pid}) with SIGKILL and starting it ` +
+          `again on port ${server.port}, without persistence: it comes back holding no keys, with a new run_id.`,
+        run: () => server.restart(),
+      };
+    },
   };
 }
 
@@ -113,6 +133,9 @@ async function embedded(cleanup: Cleanup, asked: boolean): Promise<DemoTopology>
         },
       };
     },
+    emptyRestart: () =>
+      'An EmbeddedServer reports no run_id (INFO server), and the run_id is how a Cluster tells a ' +
+      'restarted server from the one it knew: this step needs redis-server.',
   };
 }
 
@@ -141,6 +164,8 @@ function external(replicas: string[][], source: string): DemoTopology {
         bringBack: () => sleep(Math.max(0, until - Date.now())),
       };
     },
+    emptyRestart: () =>
+      'The demo did not start these servers, so it will not kill one: run it without --servers to see this step.',
   };
 }
 

@@ -1,4 +1,4 @@
-import { formatCount, formatMs, plural, table } from '../terminal';
+import { formatCount, formatMs, plural } from '../terminal';
 import { serverLabel, type Outage } from '../topology';
 import { DEMO_CLUSTER_OPTIONS } from '../cluster-watch';
 import {
@@ -10,6 +10,7 @@ import {
   valueOf,
   type DemoContext,
 } from './context';
+import { printHealth } from './health-table';
 import { quorumOf } from './write-keys';
 
 const SAMPLE_SIZE = 300;
@@ -173,8 +174,8 @@ export async function bringItBack(ctx: DemoContext, state: OutageState): Promise
   } else {
     terminal.warn(
       `${label} is missing ${formatCount(keys.length - present)} of the ${formatCount(keys.length)} keys written to ` +
-        `shard ${shard} while it was down. respline does not copy data between replicas afterwards, so ` +
-        `reads served by ${label} answer nil for those keys until they are written again.`,
+        `shard ${shard} while it was down. The cluster recorded them as writes it missed: it stays out of ` +
+        'reads until repair has copied them from a replica in sync (step 5 shows a repair).',
     );
   }
 }
@@ -208,36 +209,4 @@ function expectAll(result: ReadResult, total: number, what: string): void {
   throw new DemoFailure(
     `only ${result.ok} of ${total} ${what} returned the right value; the first problem: ${result.firstProblem ?? 'none'}`,
   );
-}
-
-/** health() for the shard that lost a server, and a line for the other servers. */
-function printHealth(ctx: DemoContext, replica: number, shard: number): void {
-  const { terminal, cluster } = ctx;
-  const style = terminal.style;
-  const health = cluster.health();
-  const rows = health
-    .filter((server) => server.shard === shard)
-    .map((server) => {
-      const marker = server.replica === replica ? ' <-' : '';
-      return [
-        serverLabel(server.replica, server.shard),
-        server.up ? style.green('up') : style.red('DOWN'),
-        formatLatency(server.latencyMs),
-        String(server.errors),
-        String(server.inFlight) + marker,
-      ];
-    });
-  for (const line of table(['server', 'up', 'latency', 'errors', 'in flight'], rows, style))
-    terminal.line(line);
-  const others = health.filter((server) => server.shard !== shard);
-  const othersUp = others.filter((server) => server.up).length;
-  terminal.aside(
-    style.dim(`(the other ${others.length} servers: ${othersUp} up, ${others.length - othersUp} down)`),
-  );
-}
-
-/** health()'s latency; the estimate of a failing server grows without bound, so past a minute it says so. */
-function formatLatency(ms: number | null): string {
-  if (ms === null) return '-';
-  return ms > 60_000 ? '> 1 min' : formatMs(ms);
 }

@@ -12,11 +12,11 @@ interface Run {
   failed: number;
 }
 
-/** Step 5: awaited GETs one by one, against many GETs in flight on the same connections. */
+/** The last step: awaited GETs one by one, against many GETs in flight on the same connections. */
 export async function compareThroughput(ctx: DemoContext): Promise<void> {
   const { terminal, cluster, options } = ctx;
   const sequentialOps = Math.max(100, Math.round(options.ops / 10));
-  terminal.heading(5, TOTAL_STEPS, 'Sequential against pipelined');
+  terminal.heading(TOTAL_STEPS, TOTAL_STEPS, 'Sequential against pipelined');
   terminal.say(
     `First ${formatCount(sequentialOps)} GETs one after another (await each: one round trip per GET), ` +
       `then ${formatCount(options.ops)} GETs with ${IN_FLIGHT} in flight (a p-queue): the client writes ` +
