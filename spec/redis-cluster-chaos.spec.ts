@@ -320,6 +320,7 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
   };
 
   const faultRng = rng.fork(1_000);
+  const history: string[] = [];
   // Every kind once early on, in a seeded order; then kills and short pauses at random.
   const firstKinds = faultRng.sample(['kill', 'pause-short', 'pause-long', 'reshard'], 4);
   /** Resolves once a node other than `victim` serves `slot` as master, as the running nodes see it. */
@@ -344,6 +345,7 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
       const victim = faultRng.pick(masters);
       const kind = firstKinds[index] ?? (faultRng.chance(0.5) ? 'kill' : 'pause-short');
       faultCounts.bump(kind);
+      history.push(`${kind} ${victim.node.port} at ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
       const fault: Fault = { kind, slots: victim.owns, endedAt: Infinity };
       if (kind !== 'reshard') faults.push(fault);
       if (kind === 'kill') {
@@ -409,7 +411,10 @@ test(`RedisCluster chaos: ${FAULT_SECONDS} s of kills, pauses and a reshard unde
     }),
   ]);
   clearTimeout(drainTimer);
-  if (faultError !== null) throw faultError;
+  if (faultError !== null) {
+    const reason = faultError instanceof Error ? faultError.message : String(faultError);
+    throw new Error(`RC_CHAOS_SEED=${SEED}, faults: ${history.join(', ')}: ${reason}`);
+  }
 
   // ---- after the faults: the cluster stable, every acknowledged write there or explained ------------
   await cluster.waitUntilOk(20_000);

@@ -71,6 +71,43 @@ export async function startRedisCluster(masters = 3, replicas = 1): Promise<Redi
     return true;
   };
   const byPort = new Map(nodes.map((node) => [node.port, node]));
+  /** Each running node's own view, for a failure message: which condition of waitUntilOk it misses. */
+  const describeNodes = async (): Promise<string> => {
+    const lines = await Promise.all(
+      nodes
+        .filter((node) => node.running)
+        .map(async (node) => {
+          const ask = (...args: RawArg[]): Promise<string> =>
+            node.command(...args).then(
+              (reply) => (typeof reply === 'string' ? reply : JSON.stringify(reply)),
+              (error: unknown) => `(${error instanceof Error ? error.message : String(error)})`,
+            );
+          const [info, replication, view] = await Promise.all([
+            ask('CLUSTER', 'INFO'),
+            ask('INFO', 'replication'),
+            ask('CLUSTER', 'NODES'),
+          ]);
+          const field = (text: string, name: string): string =>
+            new RegExp(`${name}:(\\S+)`).exec(text)?.[1] ?? '?';
+          return [
+            `node ${node.port}: cluster_state=${field(info, 'cluster_state')} role=${field(replication, 'role')}` +
+              ` master_link_status=${field(replication, 'master_link_status')}` +
+              ` master_port=${field(replication, 'master_port')}`,
+            ...view
+              .trim()
+              .split('\n')
+              .map((line) => `    ${line}`),
+            ...node
+              .logTail()
+              .trim()
+              .split('\n')
+              .slice(-12)
+              .map((line) => `    | ${line}`),
+          ].join('\n');
+        }),
+    );
+    return lines.join('\n');
+  };
   const harness: RedisClusterHarness = {
     nodes,
     seeds: nodes.slice(0, 2).map((node) => node.url),
@@ -114,7 +151,8 @@ export async function startRedisCluster(masters = 3, replicas = 1): Promise<Redi
           if (covered && listed === nodes.filter((node) => node.running).length && (await replicasOnline()))
             return;
         }
-        if (Date.now() > deadline) throw new Error(`the cluster was not ok within ${limitMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`the cluster was not ok within ${limitMs} ms:\n${await describeNodes()}`);
         await sleep(50);
       }
     },
