@@ -8,7 +8,7 @@ import type { ClusterOptions } from '../lib/cluster/cluster-options';
 import type { ClientOptions } from '../lib/connection/options';
 import { FaultProxy } from '../lib/testing/fault-proxy';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
-import { eventually, sleep } from './support/wait';
+import { eventually, sleep, until } from './support/wait';
 
 let r0: RedisProcess;
 let r1: RedisProcess;
@@ -148,6 +148,72 @@ describe('Cluster repair under network faults', () => {
     expect(aRepaired).toEqual([true]);
     expect(await r0.command('GET', 'k')).toBe('v2');
     expect(await a.get('k')).toBe('v2');
+    await r2.stop();
+  }, 30_000);
+
+  it('a gap this process closed on a peer after a restart is copied again into the restarted server another process resynced', async () => {
+    // As above, but A repairs replica 2 (copies k = v2 into it) after replica 0 restarted and before A
+    // learns that B resynced replica 0 from replica 2 while it still lacked k. Replica 2's hint log is
+    // empty by then: only A's record of what it copied since replica 0 was last alive says k is owed.
+    const r2 = await startRedis();
+    const client = {
+      commandTimeout: 300,
+      connectTimeout: 1_000,
+      heartbeatInterval: 0,
+      stallTimeout: 0,
+      reconnect: { minDelay: 20, maxDelay: 100 },
+    };
+    const a0 = await proxyTo(r0);
+    const a2 = await proxyTo(r2);
+    const b1 = await proxyTo(r1);
+    const make = (urls: string[]): Cluster =>
+      replicaCluster(urls, client, { writeAck: 'quorum' }).on('error', () => undefined);
+    const a = make([a0.url, r1.url, a2.url]);
+    const b = make([r0.url, b1.url, r2.url]);
+    const aRepaired: { replica: number; byPeer: boolean }[] = [];
+    const bModes: string[] = [];
+    a.on('serverRepaired', (server, summary) =>
+      aRepaired.push({ replica: server.replica, byPeer: summary.byPeer }),
+    );
+    b.on('serverRepaired', (server, summary) => {
+      if (server.replica === 0) bModes.push(summary.mode);
+    });
+    await Promise.all([a.connect(), b.connect()]);
+    expect(await a.set('k', 'v1')).toBe('OK');
+    a2.blackhole(true, 'toServer');
+    expect(await a.set('k', 'v2')).toBe('OK');
+    await eventually(() => a.health()[2].missedWrites !== 0, 'replica 2 missed k (A)', 5_000);
+    b1.blackhole(true);
+    b1.resetAll(); // B cannot check replica 1's run_id: it resyncs from replica 2
+    a0.blackhole(true); // A notices replica 0's restart only at the end
+    await r0.restart();
+    await eventually(() => bModes.includes('full'), 'B resynced replica 0', 10_000);
+    expect(await r0.command('GET', 'k')).toBe('v1');
+    // A misses a write on replica 0 (blackholed), so it repairs replica 2 from replica 1, not from it.
+    a2.blackhole(false);
+    a2.resetAll();
+    // Until replica 2's new socket takes it (the first try may meet the old one, just reset).
+    await until(
+      'A acknowledged z without replica 0',
+      async () => (await a.set('z', 'z1').catch(() => null)) === 'OK',
+      5_000,
+    );
+    await eventually(
+      () => aRepaired.some((entry) => entry.replica === 2) && a.health()[2].state === 'up',
+      'A repaired replica 2',
+      10_000,
+    );
+    expect(await r2.command('GET', 'k')).toBe('v2');
+    a0.blackhole(false);
+    a0.resetAll();
+    await eventually(
+      () => aRepaired.some((entry) => entry.replica === 0),
+      'A trusts replica 0 again',
+      10_000,
+    );
+    expect(aRepaired.filter((entry) => entry.replica === 0)).toEqual([{ replica: 0, byPeer: true }]);
+    expect(await r0.command('GET', 'k')).toBe('v2');
+    expect(await r0.command('GET', 'z')).toBe('z1');
     await r2.stop();
   }, 30_000);
 

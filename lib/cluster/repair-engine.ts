@@ -8,6 +8,7 @@ import type { RepairMode, RepairProgress, RepairSummary, StaleReason } from './e
 import { copyBatch, type CopyResult } from './key-copier';
 import { asError } from './outcome-kind';
 import { HintLog } from './hint-log';
+import { RepairJournal } from './repair-journal';
 import { DONE_KEY, isRepairKey, keyId, LEASE_KEY, VOUCH_SCRIPT, VOUCH_SHA } from './repair-keys';
 import { Sync, type ServerNode } from './server-node';
 import type { ShardReplicas } from './shard-replicas';
@@ -22,6 +23,8 @@ export interface RepairListener {
   onError(node: ServerNode, error: Error): void;
 }
 
+/** Tick-clock readings may lag Date.now() by a tick: a journal entry that close counts as after. */
+const CLOCK_SLACK_MS = 5;
 /** Ms between attempts when a repair cannot run yet (no source, target unreachable) or failed. */
 const RETRY_MS = 200;
 /** How long a server's first check waits for its peers' first checks (see peersVouched). */
@@ -62,6 +65,11 @@ interface NodeRepairState {
    */
   firstVouch: Promise<boolean>;
   settleFirstVouch: (vouched: boolean) => void;
+  /**
+   * When its server process was last known alive: its last answer on the last connection whose run_id
+   * was checked. A process restarted since cannot have been resynced by another from before then.
+   */
+  aliveAt: number;
 }
 
 /** A repair in progress, for spotting its source failing (see missedWrite). */
@@ -86,6 +94,8 @@ export class RepairEngine {
   private readonly unverifiedKeys = new Map<ServerNode, HintLog>();
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
   private readonly batchSize: number;
+  /** Per shard, what this process copied into its replicas and when (see addPeerGaps). */
+  private readonly journals: RepairJournal[];
   private stopped = false;
 
   constructor(
@@ -95,6 +105,7 @@ export class RepairEngine {
     private readonly retryMs = RETRY_MS,
   ) {
     this.batchSize = Math.max(1, Math.min(MAX_BATCH, Math.floor(options.maxKeysPerSecond / 50)));
+    this.journals = shards.map(() => new RepairJournal(options.maxHints));
     for (const shard of shards) {
       for (const node of shard.nodes) {
         let settleFirstVouch: (vouched: boolean) => void = () => undefined;
@@ -109,6 +120,7 @@ export class RepairEngine {
           verifying: null,
           firstVouch,
           settleFirstVouch,
+          aliveAt: 0,
         });
         this.watchConnection(node);
       }
@@ -178,7 +190,11 @@ export class RepairEngine {
 
   private watchConnection(node: ServerNode): void {
     const client = node.client;
-    client.on('close', () => node.setVerified(false));
+    client.on('close', () => {
+      // Answers on an unchecked connection may come from a restarted process: only a checked one's count.
+      if (node.verified) this.state(node).aliveAt = node.lastAnsweredAt;
+      node.setVerified(false);
+    });
     client.on('ready', () => {
       if (this.stopped) return;
       const previous = node.connectionId;
@@ -419,7 +435,12 @@ export class RepairEngine {
         node.setSync(Sync.Repairing);
         if (taken.full) {
           mode = 'full';
-          keys += await this.fullResync(node);
+          try {
+            keys += await this.fullResync(node);
+          } finally {
+            // Other processes may take it for in sync all along: what they copied from it may lack anything.
+            this.journals[node.shard].record(node, null);
+          }
         } else {
           keys += await this.repairKeys(node, taken.keys);
         }
@@ -534,6 +555,7 @@ export class RepairEngine {
           node.hints.addIds(pending);
           throw error;
         }
+        this.journals[node.shard].record(node, batch);
         scanned += batch.length - result.retry.length;
         copied += result.copied;
         deleted += result.deleted;
@@ -765,6 +787,7 @@ export class RepairEngine {
         for (let i = 0; i < ids.length; i += this.batchSize) {
           const batch = ids.slice(i, i + this.batchSize);
           const result = await copyBatch(peer.client, node.client, batch, watch, false);
+          this.journals[node.shard].record(node, batch);
           retry.push(...result.retry);
         }
       }
@@ -796,6 +819,10 @@ export class RepairEngine {
       node.hints.addIds(other.hints.ids());
       if (other.repairingKeys !== null) node.hints.addIds(other.repairingKeys);
     }
+    // And the gaps this process closed since the restart: that resync may have read them still open.
+    const closed = this.journals[node.shard].copiedSince(node, this.state(node).aliveAt - CLOCK_SLACK_MS);
+    if (closed === null) node.hints.overflow();
+    else node.hints.addIds(closed);
   }
 
   /**
