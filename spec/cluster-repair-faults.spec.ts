@@ -217,6 +217,58 @@ describe('Cluster repair under network faults', () => {
     await r2.stop();
   }, 30_000);
 
+  it('a write still in flight to the replica another process resynced a restarted server from is copied again once it lands there', async () => {
+    // A's SET k v2 is acknowledged by replicas 0 and 2; its copy to replica 1 is delayed on the way.
+    // Replica 0 restarts empty, and B resyncs it from replica 1 before the SET lands there: replica 0
+    // gets k = v1. Nothing failed and no hint log names k: only A's record of what was in flight when
+    // its connection to replica 0 closed says k is owed.
+    const r2 = await startRedis();
+    const aClient = {
+      commandTimeout: 5_000,
+      connectTimeout: 1_000,
+      heartbeatInterval: 0,
+      stallTimeout: 0,
+      reconnect: { minDelay: 20, maxDelay: 100 },
+    };
+    const a0 = await proxyTo(r0);
+    const a1 = await proxyTo(r1);
+    const make = (urls: string[], client: ClientOptions): Cluster =>
+      replicaCluster(urls, client, { writeAck: 'quorum' }).on('error', () => undefined);
+    const a = make([a0.url, a1.url, r2.url], aClient);
+    const b = make([r0.url, r1.url, r2.url], { ...aClient, commandTimeout: 1_000 });
+    const aRepaired: boolean[] = [];
+    const bModes: string[] = [];
+    a.on('serverRepaired', (server, summary) => {
+      if (server.replica === 0) aRepaired.push(summary.byPeer);
+    });
+    b.on('serverRepaired', (server, summary) => {
+      if (server.replica === 0) bModes.push(summary.mode);
+    });
+    await Promise.all([a.connect(), b.connect()]);
+    expect(await a.set('k', 'v1')).toBe('OK');
+    await until('every replica holds v1', async () =>
+      (await Promise.all([r0, r1, r2].map((server) => server.command('GET', 'k')))).every((v) => v === 'v1'),
+    );
+    a1.setDelay(2_000, 'toServer');
+    expect(await a.set('k', 'v2')).toBe('OK'); // replicas 0 and 2; replica 1's copy is on its way
+    a0.blackhole(true, 'toServer'); // A's next connection to replica 0 stays unchecked until the end
+    await r0.restart();
+    await eventually(() => bModes.includes('full'), 'B resynced replica 0', 10_000);
+    // Staged: B copied replica 1's value before A's SET reached it.
+    expect(await r0.command('GET', 'k')).toBe('v1');
+    await until('the SET reached replica 1', async () => (await r1.command('GET', 'k')) === 'v2', 10_000);
+    a0.blackhole(false);
+    await eventually(
+      () => aRepaired.length > 0 && a.health()[0].state === 'up',
+      'A trusts replica 0 again',
+      10_000,
+    );
+    expect(aRepaired[0]).toBe(true);
+    await until('replica 0 holds v2', async () => (await r0.command('GET', 'k')) === 'v2', 10_000);
+    expect(await a.get('k')).toBe('v2');
+    await r2.stop();
+  }, 45_000);
+
   describe('no replica in sync: the least behind is promoted', () => {
     const client = {
       commandTimeout: 300,

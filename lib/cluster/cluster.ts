@@ -60,11 +60,14 @@ import { ShardReplicas } from './shard-replicas';
 import { parseTopology } from './topology';
 import { sendTransactionToShard } from './transaction-fanout';
 import { sendWrite } from './write-fanout';
-import { RepairEngine } from './repair-engine';
+import { LATE_WINDOW_MS, RepairEngine } from './repair-engine';
+import { DEFAULTS as CLIENT_DEFAULTS } from '../connection/options';
 import { ClusterSubscriber, publishToShard, type ReplicaView } from './cluster-pubsub';
 import type { MonitorListener } from '../client/monitor';
 import type { MessageListener, PatternListener, SubscribeOptions, Subscription } from '../client/subscriber';
 
+/** Past the Clients' commandTimeout, how long repair follows writes that were in flight at a close. */
+const LATE_MARGIN_MS = 1_000;
 /** Script and function calls: keys are the `numkeys` arguments after args[2]. The _RO forms are reads. */
 const SCRIPT_COMMANDS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
 
@@ -212,14 +215,20 @@ export class Cluster extends CommandApi<'promise'> {
         ),
     );
     if (repair.enabled) {
-      this.runtime.repair = new RepairEngine(repair, this.shards, {
-        onStale: (node, reason) => this.emit('serverStale', node.info(), reason),
-        onProgress: (node, progress) => this.emit('repairProgress', node.info(), progress),
-        onRepaired: (node, summary) => this.emit('serverRepaired', node.info(), summary),
-        onError: (node, error) => {
-          if (this.events.listenerCount('error') > 0) this.emit('error', error, node.info());
+      const commandTimeout = this.options.client?.commandTimeout ?? CLIENT_DEFAULTS.commandTimeout;
+      this.runtime.repair = new RepairEngine(
+        repair,
+        this.shards,
+        {
+          onStale: (node, reason) => this.emit('serverStale', node.info(), reason),
+          onProgress: (node, progress) => this.emit('repairProgress', node.info(), progress),
+          onRepaired: (node, summary) => this.emit('serverRepaired', node.info(), summary),
+          onError: (node, error) => {
+            if (this.events.listenerCount('error') > 0) this.emit('error', error, node.info());
+          },
         },
-      });
+        commandTimeout > 0 ? commandTimeout + LATE_MARGIN_MS : LATE_WINDOW_MS,
+      );
     }
     this.subscriptions = new ClusterSubscriber({
       shardCount: this.shardCount,

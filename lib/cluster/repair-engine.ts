@@ -8,6 +8,7 @@ import type { RepairMode, RepairProgress, RepairSummary, StaleReason } from './e
 import { copyBatch, type CopyResult } from './key-copier';
 import { asError } from './outcome-kind';
 import { HintLog } from './hint-log';
+import { LateWrites } from './late-writes';
 import { RepairJournal } from './repair-journal';
 import { DONE_KEY, isRepairKey, keyId, LEASE_KEY, VOUCH_SCRIPT, VOUCH_SHA } from './repair-keys';
 import { Sync, type ServerNode } from './server-node';
@@ -25,6 +26,8 @@ export interface RepairListener {
 
 /** Tick-clock readings may lag Date.now() by a tick: a journal entry that close counts as after. */
 const CLOCK_SLACK_MS = 5;
+/** lateWindowMs when the Clients have no commandTimeout: writes slower than this are not followed. */
+export const LATE_WINDOW_MS = 30_000;
 /** Ms between attempts when a repair cannot run yet (no source, target unreachable) or failed. */
 const RETRY_MS = 200;
 /** How long a server's first check waits for its peers' first checks (see peersVouched). */
@@ -70,6 +73,8 @@ interface NodeRepairState {
    * was checked. A process restarted since cannot have been resynced by another from before then.
    */
   aliveAt: number;
+  /** Writes in flight on its shard when its last checked connection closed; null once that was no restart. */
+  late: LateWrites | null;
 }
 
 /** A repair in progress, for spotting its source failing (see missedWrite). */
@@ -102,6 +107,8 @@ export class RepairEngine {
     private readonly options: ResolvedRepairOptions,
     private readonly shards: readonly ShardReplicas[],
     private readonly listener: RepairListener,
+    /** How long writes in flight at a close may take to settle: the Clients' commandTimeout, and a margin. */
+    private readonly lateWindowMs = LATE_WINDOW_MS,
     private readonly retryMs = RETRY_MS,
   ) {
     this.batchSize = Math.max(1, Math.min(MAX_BATCH, Math.floor(options.maxKeysPerSecond / 50)));
@@ -121,6 +128,7 @@ export class RepairEngine {
           firstVouch,
           settleFirstVouch,
           aliveAt: 0,
+          late: null,
         });
         this.watchConnection(node);
       }
@@ -134,6 +142,7 @@ export class RepairEngine {
 
   stop(): void {
     this.stopped = true;
+    for (const state of this.states.values()) state.late?.end();
   }
 
   /**
@@ -192,7 +201,14 @@ export class RepairEngine {
     const client = node.client;
     client.on('close', () => {
       // Answers on an unchecked connection may come from a restarted process: only a checked one's count.
-      if (node.verified) this.state(node).aliveAt = node.lastAnsweredAt;
+      if (node.verified && !this.stopped) {
+        const state = this.state(node);
+        state.aliveAt = node.lastAnsweredAt;
+        const shard = this.shards[node.shard];
+        shard.closes++;
+        state.late?.end();
+        state.late = new LateWrites(shard, this.options.maxHints, this.lateWindowMs);
+      }
       node.setVerified(false);
     });
     client.on('ready', () => {
@@ -231,6 +247,8 @@ export class RepairEngine {
     if (this.stopped || !node.connected) return;
     const runId = parseRunId(replies[0]);
     if (runId !== null && runId === node.runId) {
+      // The same process: its writes in flight at the close do not matter.
+      this.dropLate(node);
       if (!(await this.fence(node))) {
         if (!this.stopped && node.connected) this.retryCheck(node);
         return;
@@ -823,6 +841,33 @@ export class RepairEngine {
     const closed = this.journals[node.shard].copiedSince(node, this.state(node).aliveAt - CLOCK_SLACK_MS);
     if (closed === null) node.hints.overflow();
     else node.hints.addIds(closed);
+    this.handOverLate(node);
+  }
+
+  /**
+   * Another process resynced `node` after its restart: the keys of this process's writes in flight at
+   * the close, which that resync's sources may have applied only after it read them (its connections
+   * are not this process's, so nothing orders them), are copied again; so are those that settle later
+   * still, straight into its hint log. This process's own resync needs none of it: its reads follow
+   * its writes on the same connection to each source.
+   */
+  private handOverLate(node: ServerNode): void {
+    const late = this.state(node).late;
+    if (late === null) return;
+    const taken = late.handOver((keys) => {
+      if (this.stopped) return;
+      node.hints.add(keys);
+      if (node.sync === Sync.InSync)
+        this.markStale(node, node.hints.overflowed ? 'hint-overflow' : 'missed-writes');
+    });
+    if (taken.full) node.hints.overflow();
+    else node.hints.addIds(taken.keys);
+  }
+
+  private dropLate(node: ServerNode): void {
+    const state = this.state(node);
+    state.late?.end();
+    state.late = null;
   }
 
   /**

@@ -7,6 +7,11 @@ export interface WriteWatch {
   wrote(commands: readonly (readonly CommandArg[])[]): void;
 }
 
+/** Told of writes that were in flight when a replica's connection closed, as they settle (repair-engine.ts). */
+export interface LateWriteSink {
+  settled(args: readonly CommandArg[]): void;
+}
+
 /** With readFrom 'fastest', one read in this many goes round-robin, so every replica's latency stays fresh. */
 const EXPLORE_EVERY = 64;
 
@@ -27,12 +32,24 @@ export class ShardReplicas {
   private turn = 0;
   /** Non-null while a replica of this shard is repaired: the write paths report their keys to it. */
   watch: WriteWatch | null = null;
+  /**
+   * Bumped when a checked connection to one of its servers closes. A write sent before the bump reports
+   * each replica's late outcome to `lateSinks`: that server may have restarted, and a peer its resync
+   * reads may not have applied the write yet.
+   */
+  closes = 0;
+  readonly lateSinks = new Set<LateWriteSink>();
 
   constructor(
     readonly shard: number,
     readonly nodes: readonly ServerNode[],
     private readonly readFrom: ReadFrom,
   ) {}
+
+  /** A write sent before the last close settled on one replica. */
+  settledLate(args: readonly CommandArg[]): void {
+    for (const sink of this.lateSinks) sink.settled(args);
+  }
 
   /** Where a new read starts its order: a replica index, or -1 for "by latency" ('fastest'). */
   origin(): number {

@@ -75,7 +75,12 @@ export function sendTransactionToShard(
       const tooManyFailed = failures > nodes.length - context.requiredAcks;
       reject(new ReplicationError(`EXEC ${why(tooManyFailed)}: ${describeOutcomes(outcomes)}`, outcomes));
     };
+    const closes = replicas.closes;
+    const settledLate = (): void => {
+      if (replicas.closes !== closes) for (const args of argsList) replicas.settledLate(args);
+    };
     const failed = (index: number, error: Error): void => {
+      settledLate();
       failures++;
       settledMask |= 1 << index;
       outcomes[index] = { ...nodes[index].info(), ok: false, error };
@@ -84,6 +89,7 @@ export function sendTransactionToShard(
       else if (failures > nodes.length - context.requiredAcks || lostEveryInSync()) rejectNow();
     };
     const answered = (index: number, answer: RespValue[] | ReplyError): void => {
+      settledLate();
       answers++;
       settledMask |= 1 << index;
       answeredMask |= 1 << index;

@@ -59,6 +59,8 @@ class WriteOperation {
   private rejectedOutcomes: ReplicaOutcome[] | null = null;
   private resolve!: (value: RespValue) => void;
   private reject!: (error: Error) => void;
+  /** The shard's close count when it went out (ShardReplicas.closes). */
+  private readonly closes: number;
 
   constructor(
     private readonly context: RouteContext,
@@ -67,6 +69,7 @@ class WriteOperation {
     private readonly flags: CommandFlags,
   ) {
     this.results = new Array<RespValue | Error | undefined>(replicas.nodes.length);
+    this.closes = replicas.closes;
   }
 
   start(): Promise<RespValue> {
@@ -135,6 +138,7 @@ class WriteOperation {
   }
 
   private answered(index: number, reply: RespValue): void {
+    if (this.replicas.closes !== this.closes) this.replicas.settledLate(this.args);
     this.results[index] = reply;
     this.answers++;
     this.answeredMask |= 1 << index;
@@ -186,6 +190,7 @@ class WriteOperation {
   }
 
   private failed(index: number, error: Error): void {
+    if (this.replicas.closes !== this.closes) this.replicas.settledLate(this.args);
     this.results[index] = error;
     this.failures++;
     this.settledMask |= 1 << index;
