@@ -41,8 +41,8 @@ const SHARDS = 3;
 
 const ROOT = join(__dirname, '..');
 const BASE_DIR = join(ROOT, '.tmp', 'bench-routing-base');
-/** The commit before routing hashed short keys in JS (05bbd4d). */
-const DEFAULT_BASE = '05bbd4d~1';
+/** The last landed commit before routing hashed short keys in JS. */
+const DEFAULT_BASE = '6a9c36b';
 
 // ---- ns per call ----
 
