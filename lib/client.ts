@@ -394,6 +394,14 @@ export class Client extends CommandApi<'promise'> {
     return this.connection.serverId;
   }
 
+  /**
+   * When the shared connection last received bytes (epoch ms; 0 before any), on whichever socket.
+   * @internal
+   */
+  get lastDataAt(): number {
+    return this.connection.lastDataAt;
+  }
+
   /** Counters of the shared connection, the pool of dedicated connections and the cache, right now. */
   stats(): ClientStats {
     const stats: ClientStats = { ...this.connection.stats(), pool: this.pool.stats() };

@@ -24,7 +24,7 @@ export interface RepairListener {
   onError(node: ServerNode, error: Error): void;
 }
 
-/** Tick-clock readings may lag Date.now() by a tick: a journal entry that close counts as after. */
+/** Journal entries this close before a server's last sign of life count as after it (clock granularity). */
 const CLOCK_SLACK_MS = 5;
 /** lateWindowMs when the Clients have no commandTimeout: writes slower than this are not followed. */
 export const LATE_WINDOW_MS = 30_000;
@@ -69,8 +69,8 @@ interface NodeRepairState {
   firstVouch: Promise<boolean>;
   settleFirstVouch: (vouched: boolean) => void;
   /**
-   * When its server process was last known alive: its last answer on the last connection whose run_id
-   * was checked. A process restarted since cannot have been resynced by another from before then.
+   * When its server process was last known alive: the last bytes from it on the last connection whose
+   * run_id was checked. A process restarted since cannot have been resynced by another from before then.
    */
   aliveAt: number;
   /** Writes in flight on its shard when its last checked connection closed; null once that was no restart. */
@@ -200,10 +200,10 @@ export class RepairEngine {
   private watchConnection(node: ServerNode): void {
     const client = node.client;
     client.on('close', () => {
-      // Answers on an unchecked connection may come from a restarted process: only a checked one's count.
+      // Bytes on an unchecked connection may come from a restarted process: only a checked one's count.
       if (node.verified && !this.stopped) {
         const state = this.state(node);
-        state.aliveAt = node.lastAnsweredAt;
+        state.aliveAt = client.lastDataAt;
         const shard = this.shards[node.shard];
         shard.closes++;
         state.late?.end();

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from '../client';
-import { tickNow } from '../connection/tick-clock';
 import type { ServerHealth, ServerInfo, ServerState } from './events';
 import { HintLog } from './hint-log';
 import { classifyRejection, Rejection } from './outcome-kind';
@@ -71,8 +70,6 @@ export class ServerNode implements ServerInfo {
   repairingKeys: ReadonlySet<string> | null = null;
   /** Hinted keys a running repair has not done yet; -1 while a full resync runs. */
   repairRemaining = 0;
-  /** When the server last answered one of the cluster's commands (tick clock, ms). */
-  lastAnsweredAt = 0;
   private timerTurn = 0;
 
   constructor(
@@ -132,7 +129,6 @@ export class ServerNode implements ServerInfo {
   /** The server answered (a reply or an error reply) a command started at `startedAt` (see startTimer). */
   answered(startedAt: number): void {
     if (startedAt >= 0) this.sample(performance.now() - startedAt);
-    this.lastAnsweredAt = tickNow();
     this.consecutiveFailures = 0;
     if (!this.up) this.health.markUp(this);
   }

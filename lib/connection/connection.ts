@@ -138,6 +138,8 @@ export class Connection implements ReplySink {
    * null before that, or without it. It stays after the socket closes, until the next one opens.
    */
   serverId: number | null = null;
+  /** When bytes last arrived from the server (epoch ms; 0 before any): its process was alive then. */
+  lastDataAt = 0;
   readonly address: string;
 
   /**
@@ -679,7 +681,7 @@ export class Connection implements ReplySink {
     });
     socket.on('data', (chunk: Buffer) => {
       if (generation !== this.generation) return;
-      this.watchdog.progressAt = this.heartbeat.activityAt = Date.now();
+      this.lastDataAt = this.watchdog.progressAt = this.heartbeat.activityAt = Date.now();
       try {
         this.decoder.feed(chunk);
       } catch (error) {
