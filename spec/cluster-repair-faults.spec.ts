@@ -43,6 +43,41 @@ function replicaCluster(
   return cluster;
 }
 
+/** Quick timeouts, and no heartbeat or stall detection: only the staged faults replace a socket. */
+const QUICK_CLIENT: ClientOptions = {
+  commandTimeout: 300,
+  connectTimeout: 1_000,
+  heartbeatInterval: 0,
+  stallTimeout: 0,
+  reconnect: { minDelay: 20, maxDelay: 100 },
+};
+
+/**
+ * Processes A and B over the same servers (A through `aUrls`, B through `bUrls`), writeAck 'quorum',
+ * connected; A's finished repairs and the modes of B's repairs of replica 0 are recorded.
+ */
+async function twoProcesses(
+  aUrls: string[],
+  bUrls: string[],
+  aClient = QUICK_CLIENT,
+  bClient = aClient,
+): Promise<{ a: Cluster; b: Cluster; aRepaired: { replica: number; byPeer: boolean }[]; bModes: string[] }> {
+  const make = (urls: string[], client: ClientOptions): Cluster =>
+    replicaCluster(urls, client, { writeAck: 'quorum' }).on('error', () => undefined);
+  const a = make(aUrls, aClient);
+  const b = make(bUrls, bClient);
+  const aRepaired: { replica: number; byPeer: boolean }[] = [];
+  const bModes: string[] = [];
+  a.on('serverRepaired', (server, summary) =>
+    aRepaired.push({ replica: server.replica, byPeer: summary.byPeer }),
+  );
+  b.on('serverRepaired', (server, summary) => {
+    if (server.replica === 0) bModes.push(summary.mode);
+  });
+  await Promise.all([a.connect(), b.connect()]);
+  return { a, b, aRepaired, bModes };
+}
+
 beforeAll(async () => {
   [r0, r1] = await Promise.all([startRedis(), startRedis()]);
 });
@@ -109,29 +144,10 @@ describe('Cluster repair under network faults', () => {
     // log). Replica 0 restarts empty and B, which never wrote, resyncs it from replica 2 (in sync for B;
     // B cannot reach replica 1): replica 0 gets k = v1. A then finds B's done marker (byPeer).
     const r2 = await startRedis();
-    const client = {
-      commandTimeout: 300,
-      connectTimeout: 1_000,
-      heartbeatInterval: 0,
-      stallTimeout: 0,
-      reconnect: { minDelay: 20, maxDelay: 100 },
-    };
     const a0 = await proxyTo(r0);
     const a2 = await proxyTo(r2);
     const b1 = await proxyTo(r1);
-    const make = (urls: string[]): Cluster =>
-      replicaCluster(urls, client, { writeAck: 'quorum' }).on('error', () => undefined);
-    const a = make([a0.url, r1.url, a2.url]);
-    const b = make([r0.url, b1.url, r2.url]);
-    const aRepaired: boolean[] = [];
-    const bModes: string[] = [];
-    a.on('serverRepaired', (server, summary) => {
-      if (server.replica === 0) aRepaired.push(summary.byPeer);
-    });
-    b.on('serverRepaired', (server, summary) => {
-      if (server.replica === 0) bModes.push(summary.mode);
-    });
-    await Promise.all([a.connect(), b.connect()]);
+    const { a, aRepaired, bModes } = await twoProcesses([a0.url, r1.url, a2.url], [r0.url, b1.url, r2.url]);
     expect(await a.set('k', 'v1')).toBe('OK');
     a2.blackhole(true, 'toServer');
     expect(await a.set('k', 'v2')).toBe('OK');
@@ -144,8 +160,12 @@ describe('Cluster repair under network faults', () => {
     expect(await r0.command('GET', 'k')).toBe('v1');
     a0.blackhole(false);
     a0.resetAll();
-    await eventually(() => aRepaired.length > 0, 'A trusts replica 0 again', 10_000);
-    expect(aRepaired).toEqual([true]);
+    await eventually(
+      () => aRepaired.some((entry) => entry.replica === 0),
+      'A trusts replica 0 again',
+      10_000,
+    );
+    expect(aRepaired.filter((entry) => entry.replica === 0)).toEqual([{ replica: 0, byPeer: true }]);
     expect(await r0.command('GET', 'k')).toBe('v2');
     expect(await a.get('k')).toBe('v2');
     await r2.stop();
@@ -156,29 +176,10 @@ describe('Cluster repair under network faults', () => {
     // learns that B resynced replica 0 from replica 2 while it still lacked k. Replica 2's hint log is
     // empty by then: only A's record of what it copied since replica 0 was last alive says k is owed.
     const r2 = await startRedis();
-    const client = {
-      commandTimeout: 300,
-      connectTimeout: 1_000,
-      heartbeatInterval: 0,
-      stallTimeout: 0,
-      reconnect: { minDelay: 20, maxDelay: 100 },
-    };
     const a0 = await proxyTo(r0);
     const a2 = await proxyTo(r2);
     const b1 = await proxyTo(r1);
-    const make = (urls: string[]): Cluster =>
-      replicaCluster(urls, client, { writeAck: 'quorum' }).on('error', () => undefined);
-    const a = make([a0.url, r1.url, a2.url]);
-    const b = make([r0.url, b1.url, r2.url]);
-    const aRepaired: { replica: number; byPeer: boolean }[] = [];
-    const bModes: string[] = [];
-    a.on('serverRepaired', (server, summary) =>
-      aRepaired.push({ replica: server.replica, byPeer: summary.byPeer }),
-    );
-    b.on('serverRepaired', (server, summary) => {
-      if (server.replica === 0) bModes.push(summary.mode);
-    });
-    await Promise.all([a.connect(), b.connect()]);
+    const { a, aRepaired, bModes } = await twoProcesses([a0.url, r1.url, a2.url], [r0.url, b1.url, r2.url]);
     expect(await a.set('k', 'v1')).toBe('OK');
     a2.blackhole(true, 'toServer');
     expect(await a.set('k', 'v2')).toBe('OK');
@@ -223,28 +224,14 @@ describe('Cluster repair under network faults', () => {
     // gets k = v1. Nothing failed and no hint log names k: only A's record of what was in flight when
     // its connection to replica 0 closed says k is owed.
     const r2 = await startRedis();
-    const aClient = {
-      commandTimeout: 5_000,
-      connectTimeout: 1_000,
-      heartbeatInterval: 0,
-      stallTimeout: 0,
-      reconnect: { minDelay: 20, maxDelay: 100 },
-    };
     const a0 = await proxyTo(r0);
     const a1 = await proxyTo(r1);
-    const make = (urls: string[], client: ClientOptions): Cluster =>
-      replicaCluster(urls, client, { writeAck: 'quorum' }).on('error', () => undefined);
-    const a = make([a0.url, a1.url, r2.url], aClient);
-    const b = make([r0.url, r1.url, r2.url], { ...aClient, commandTimeout: 1_000 });
-    const aRepaired: boolean[] = [];
-    const bModes: string[] = [];
-    a.on('serverRepaired', (server, summary) => {
-      if (server.replica === 0) aRepaired.push(summary.byPeer);
-    });
-    b.on('serverRepaired', (server, summary) => {
-      if (server.replica === 0) bModes.push(summary.mode);
-    });
-    await Promise.all([a.connect(), b.connect()]);
+    const { a, aRepaired, bModes } = await twoProcesses(
+      [a0.url, a1.url, r2.url],
+      [r0.url, r1.url, r2.url],
+      { ...QUICK_CLIENT, commandTimeout: 5_000 },
+      QUICK_CLIENT,
+    );
     expect(await a.set('k', 'v1')).toBe('OK');
     await until('every replica holds v1', async () =>
       (await Promise.all([r0, r1, r2].map((server) => server.command('GET', 'k')))).every((v) => v === 'v1'),
@@ -259,11 +246,11 @@ describe('Cluster repair under network faults', () => {
     await until('the SET reached replica 1', async () => (await r1.command('GET', 'k')) === 'v2', 10_000);
     a0.blackhole(false);
     await eventually(
-      () => aRepaired.length > 0 && a.health()[0].state === 'up',
+      () => aRepaired.some((entry) => entry.replica === 0) && a.health()[0].state === 'up',
       'A trusts replica 0 again',
       10_000,
     );
-    expect(aRepaired[0]).toBe(true);
+    expect(aRepaired.filter((entry) => entry.replica === 0)).toEqual([{ replica: 0, byPeer: true }]);
     await until('replica 0 holds v2', async () => (await r0.command('GET', 'k')) === 'v2', 10_000);
     expect(await a.get('k')).toBe('v2');
     await r2.stop();
