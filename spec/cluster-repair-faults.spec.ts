@@ -78,6 +78,37 @@ async function twoProcesses(
   return { a, b, aRepaired, bModes };
 }
 
+/**
+ * The staging of the two tests below, on three replicas. A's SET k v2 is acknowledged by replicas 0
+ * and 1; replica 2 misses it (A's hint log). Replica 0 restarts empty and B, which never wrote, resyncs
+ * it from replica 2 (in sync for B; B cannot reach replica 1): replica 0 gets k = v1. A's path to
+ * replica 0 stays blackholed, so A has not seen the restart yet.
+ */
+async function staleResyncByB(): Promise<{
+  a: Cluster;
+  r2: RedisProcess;
+  a0: FaultProxy;
+  a2: FaultProxy;
+  aRepaired: { replica: number; byPeer: boolean }[];
+}> {
+  const r2 = await startRedis();
+  const a0 = await proxyTo(r0);
+  const a2 = await proxyTo(r2);
+  const b1 = await proxyTo(r1);
+  const { a, aRepaired, bModes } = await twoProcesses([a0.url, r1.url, a2.url], [r0.url, b1.url, r2.url]);
+  expect(await a.set('k', 'v1')).toBe('OK');
+  a2.blackhole(true, 'toServer');
+  expect(await a.set('k', 'v2')).toBe('OK');
+  await eventually(() => a.health()[2].missedWrites !== 0, 'replica 2 missed k (A)', 5_000);
+  b1.blackhole(true);
+  b1.resetAll(); // B cannot check replica 1's run_id: it resyncs from replica 2
+  a0.blackhole(true);
+  await r0.restart();
+  await eventually(() => bModes.includes('full'), 'B resynced replica 0', 10_000);
+  expect(await r0.command('GET', 'k')).toBe('v1');
+  return { a, r2, a0, a2, aRepaired };
+}
+
 beforeAll(async () => {
   [r0, r1] = await Promise.all([startRedis(), startRedis()]);
 });
@@ -140,24 +171,8 @@ describe('Cluster repair under network faults', () => {
   }, 45_000);
 
   it('a server another process resynced from a replica this process knows missed a write gets that key copied again', async () => {
-    // Three replicas. A's SET k v2 is acknowledged by replicas 0 and 1; replica 2 misses it (A's hint
-    // log). Replica 0 restarts empty and B, which never wrote, resyncs it from replica 2 (in sync for B;
-    // B cannot reach replica 1): replica 0 gets k = v1. A then finds B's done marker (byPeer).
-    const r2 = await startRedis();
-    const a0 = await proxyTo(r0);
-    const a2 = await proxyTo(r2);
-    const b1 = await proxyTo(r1);
-    const { a, aRepaired, bModes } = await twoProcesses([a0.url, r1.url, a2.url], [r0.url, b1.url, r2.url]);
-    expect(await a.set('k', 'v1')).toBe('OK');
-    a2.blackhole(true, 'toServer');
-    expect(await a.set('k', 'v2')).toBe('OK');
-    await eventually(() => a.health()[2].missedWrites !== 0, 'replica 2 missed k (A)', 5_000);
-    b1.blackhole(true);
-    b1.resetAll(); // B cannot check replica 1's run_id: it resyncs from replica 2
-    a0.blackhole(true); // A notices replica 0's restart only after B's resync
-    await r0.restart();
-    await eventually(() => bModes.includes('full'), 'B resynced replica 0', 10_000);
-    expect(await r0.command('GET', 'k')).toBe('v1');
+    // Staged by staleResyncByB; A then finds B's done marker (byPeer).
+    const { a, r2, a0, aRepaired } = await staleResyncByB();
     a0.blackhole(false);
     a0.resetAll();
     await eventually(
@@ -175,21 +190,7 @@ describe('Cluster repair under network faults', () => {
     // As above, but A repairs replica 2 (copies k = v2 into it) after replica 0 restarted and before A
     // learns that B resynced replica 0 from replica 2 while it still lacked k. Replica 2's hint log is
     // empty by then: only A's record of what it copied since replica 0 was last alive says k is owed.
-    const r2 = await startRedis();
-    const a0 = await proxyTo(r0);
-    const a2 = await proxyTo(r2);
-    const b1 = await proxyTo(r1);
-    const { a, aRepaired, bModes } = await twoProcesses([a0.url, r1.url, a2.url], [r0.url, b1.url, r2.url]);
-    expect(await a.set('k', 'v1')).toBe('OK');
-    a2.blackhole(true, 'toServer');
-    expect(await a.set('k', 'v2')).toBe('OK');
-    await eventually(() => a.health()[2].missedWrites !== 0, 'replica 2 missed k (A)', 5_000);
-    b1.blackhole(true);
-    b1.resetAll(); // B cannot check replica 1's run_id: it resyncs from replica 2
-    a0.blackhole(true); // A notices replica 0's restart only at the end
-    await r0.restart();
-    await eventually(() => bModes.includes('full'), 'B resynced replica 0', 10_000);
-    expect(await r0.command('GET', 'k')).toBe('v1');
+    const { a, r2, a0, a2, aRepaired } = await staleResyncByB();
     // A misses a write on replica 0 (blackholed), so it repairs replica 2 from replica 1, not from it.
     a2.blackhole(false);
     a2.resetAll();
