@@ -87,9 +87,10 @@ async function twoProcesses(
 async function staleResyncByB(): Promise<{
   a: Cluster;
   r2: RedisProcess;
-  a0: FaultProxy;
   a2: FaultProxy;
   aRepaired: { replica: number; byPeer: boolean }[];
+  /** Lifts A's blackhole to replica 0 and waits until A trusts it again, after B's resync (byPeer). */
+  aSeesTheResync: () => Promise<void>;
 }> {
   const r2 = await startRedis();
   const a0 = await proxyTo(r0);
@@ -106,7 +107,17 @@ async function staleResyncByB(): Promise<{
   await r0.restart();
   await eventually(() => bModes.includes('full'), 'B resynced replica 0', 10_000);
   expect(await r0.command('GET', 'k')).toBe('v1');
-  return { a, r2, a0, a2, aRepaired };
+  const aSeesTheResync = async (): Promise<void> => {
+    a0.blackhole(false);
+    a0.resetAll();
+    await eventually(
+      () => aRepaired.some((entry) => entry.replica === 0),
+      'A trusts replica 0 again',
+      10_000,
+    );
+    expect(aRepaired.filter((entry) => entry.replica === 0)).toEqual([{ replica: 0, byPeer: true }]);
+  };
+  return { a, r2, a2, aRepaired, aSeesTheResync };
 }
 
 beforeAll(async () => {
@@ -172,15 +183,8 @@ describe('Cluster repair under network faults', () => {
 
   it('a server another process resynced from a replica this process knows missed a write gets that key copied again', async () => {
     // Staged by staleResyncByB; A then finds B's done marker (byPeer).
-    const { a, r2, a0, aRepaired } = await staleResyncByB();
-    a0.blackhole(false);
-    a0.resetAll();
-    await eventually(
-      () => aRepaired.some((entry) => entry.replica === 0),
-      'A trusts replica 0 again',
-      10_000,
-    );
-    expect(aRepaired.filter((entry) => entry.replica === 0)).toEqual([{ replica: 0, byPeer: true }]);
+    const { a, r2, aSeesTheResync } = await staleResyncByB();
+    await aSeesTheResync();
     expect(await r0.command('GET', 'k')).toBe('v2');
     expect(await a.get('k')).toBe('v2');
     await r2.stop();
@@ -190,7 +194,7 @@ describe('Cluster repair under network faults', () => {
     // As above, but A repairs replica 2 (copies k = v2 into it) after replica 0 restarted and before A
     // learns that B resynced replica 0 from replica 2 while it still lacked k. Replica 2's hint log is
     // empty by then: only A's record of what it copied since replica 0 was last alive says k is owed.
-    const { a, r2, a0, a2, aRepaired } = await staleResyncByB();
+    const { a, r2, a2, aRepaired, aSeesTheResync } = await staleResyncByB();
     // A misses a write on replica 0 (blackholed), so it repairs replica 2 from replica 1, not from it.
     a2.blackhole(false);
     a2.resetAll();
@@ -206,14 +210,7 @@ describe('Cluster repair under network faults', () => {
       10_000,
     );
     expect(await r2.command('GET', 'k')).toBe('v2');
-    a0.blackhole(false);
-    a0.resetAll();
-    await eventually(
-      () => aRepaired.some((entry) => entry.replica === 0),
-      'A trusts replica 0 again',
-      10_000,
-    );
-    expect(aRepaired.filter((entry) => entry.replica === 0)).toEqual([{ replica: 0, byPeer: true }]);
+    await aSeesTheResync();
     expect(await r0.command('GET', 'k')).toBe('v2');
     expect(await r0.command('GET', 'z')).toBe('z1');
     await r2.stop();
