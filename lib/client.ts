@@ -350,13 +350,16 @@ export class Client extends CommandApi<'promise'> {
    *
    * @internal
    */
-  sendTransaction(commands: readonly BatchCommand[]): Promise<RespValue[]> {
+  sendTransaction(
+    commands: readonly BatchCommand[],
+    batchFlags: CommandFlags = CommandFlags.None,
+  ): Promise<RespValue[]> {
     for (const { args } of commands) {
       const refusal = stateChangeRefusal(args, StateChange.None);
       if (refusal !== undefined) return Promise.reject(refusal);
     }
     return this.tracedTransaction(commands, () =>
-      this.afterBatch(commands, execTransaction(this.connection, commands)),
+      this.afterBatch(commands, execTransaction(this.connection, commands, undefined, batchFlags)),
     );
   }
 

@@ -9,6 +9,7 @@ import { Connection } from '../lib/connection/connection';
 import { resolveOptions } from '../lib/connection/options';
 import { CommandFlags } from '../lib/connection/pending-command';
 import { ConnectionError } from '../lib/errors';
+import { execTransaction } from '../lib/client/exec-transaction';
 import { quietListener as quiet } from './support/quiet-listener';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 
@@ -63,6 +64,36 @@ describe('CommandFlags.SocketBound', () => {
     }
     // Only the unbound INCRBY ran, on the next socket: the bound INCR never reached the server.
     expect(freeOutcome).toBe(10);
+    expect(await connection.send(['GET', key], CommandFlags.None)).toBe('10');
+  });
+
+  it('a transaction sent socket-bound fails whole and unsent when its socket is lost before it is written', async () => {
+    const connection = await readyConnection();
+    const key = `bound-tx:${process.pid}:${Date.now()}`;
+    const bound = outcome(
+      execTransaction(
+        connection,
+        [
+          { args: ['INCR', key], flags: CommandFlags.None },
+          { args: ['INCR', key], flags: CommandFlags.None },
+        ],
+        undefined,
+        CommandFlags.SocketBound,
+      ),
+    );
+    const free = outcome(
+      execTransaction(connection, [{ args: ['INCRBY', key, 10], flags: CommandFlags.None }]),
+    );
+    connection.reconnect(new Error('socket replaced by the test'));
+
+    const [boundOutcome, freeOutcome] = await Promise.all([bound, free]);
+    expect(boundOutcome).toBeInstanceOf(ConnectionError);
+    expect((boundOutcome as ConnectionError).sent).toBe(false);
+    expect((boundOutcome as ConnectionError).message).toMatch(
+      /lost before MULTI was sent; it was meant for that connection only/,
+    );
+    // Only the unbound transaction ran, on the next socket: neither bound INCR reached the server.
+    expect(freeOutcome).toEqual([10]);
     expect(await connection.send(['GET', key], CommandFlags.None)).toBe('10');
   });
 

@@ -17,12 +17,25 @@ export function execTransaction(
   connection: Connection,
   commands: readonly BatchCommand[],
   options?: CallOptions,
+  /** Flags for every command of the batch, MULTI and EXEC included (CommandFlags.SocketBound). */
+  batchFlags: CommandFlags = CommandFlags.None,
 ): Promise<RespValue[]> {
   // EXEC's reply is decoded in one mode; with Buffers when any command wants them, and the other slots
   // turned back into text, since each command's slot must look as it would on its own.
   const buffers = commands.some((command) => (command.flags & CommandFlags.Buffers) !== 0);
-  const exec: BatchCommand = { args: ['EXEC'], flags: buffers ? CommandFlags.Buffers : CommandFlags.None };
-  return sendBatch(connection, [MULTI, ...commands, exec], options).then((outcomes) => {
+  const exec: BatchCommand = {
+    args: ['EXEC'],
+    flags: (buffers ? CommandFlags.Buffers : CommandFlags.None) | batchFlags,
+  };
+  const batch =
+    batchFlags === CommandFlags.None
+      ? [MULTI, ...commands, exec]
+      : [
+          { args: MULTI.args, flags: MULTI.flags | batchFlags },
+          ...commands.map((command) => ({ args: command.args, flags: command.flags | batchFlags })),
+          exec,
+        ];
+  return sendBatch(connection, batch, options).then((outcomes) => {
     const slots = execSlots(commands, outcomes);
     if (buffers) {
       commands.forEach((command, index) => {

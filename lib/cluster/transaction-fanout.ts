@@ -1,4 +1,5 @@
 import type { BatchCommand } from '../client/batch';
+import { CommandFlags } from '../connection/pending-command';
 import { ConnectionError, ReplicationError, ReplyError, type ReplicaOutcome } from '../errors';
 import type { RespValue } from '../resp/types';
 import { asError, describeOutcomes, Rejection, sameReply } from './outcome-kind';
@@ -123,7 +124,9 @@ export function sendTransactionToShard(
         return;
       }
       const startedAt = node.startTimer();
-      node.client.sendTransaction(commands).then(
+      // Checked on this socket (repair on): not carried to the next one, as with single writes.
+      const flags = node.verified ? CommandFlags.SocketBound : CommandFlags.None;
+      node.client.sendTransaction(commands, flags).then(
         (slots) => {
           node.answered(startedAt);
           answered(index, slots);
