@@ -12,6 +12,7 @@ import { ConnectionError } from '../lib/errors';
 import { execTransaction } from '../lib/client/exec-transaction';
 import { quietListener as quiet } from './support/quiet-listener';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
+import { eventually } from './support/wait';
 
 let redis: RedisProcess;
 const connections: Connection[] = [];
@@ -95,6 +96,27 @@ describe('CommandFlags.SocketBound', () => {
     // Only the unbound transaction ran, on the next socket: neither bound INCR reached the server.
     expect(freeOutcome).toEqual([10]);
     expect(await connection.send(['GET', key], CommandFlags.None)).toBe('10');
+  });
+
+  it('a read written before its socket is lost fails as sent, not resent on the next socket as a free read is', async () => {
+    const connection = await readyConnection();
+    redis.pause(); // written, never answered
+    try {
+      const bound = outcome(
+        connection.send(['GET', 'bound-read'], CommandFlags.SocketBound | CommandFlags.ReadOnly),
+      );
+      const free = outcome(connection.send(['GET', 'free-read'], CommandFlags.ReadOnly));
+      await eventually(() => connection.stats().inFlight === 2, 'both reads written');
+      connection.reconnect(new Error('socket replaced by the test'));
+      const boundOutcome = await bound;
+      expect(boundOutcome).toBeInstanceOf(ConnectionError);
+      expect((boundOutcome as ConnectionError).sent).toBe(true);
+      expect((boundOutcome as ConnectionError).message).toMatch(/lost after GET was sent/);
+      redis.resume();
+      expect(await free).toBeNull(); // resent on the next socket, answered there
+    } finally {
+      redis.resume();
+    }
   });
 
   it('is written as usual while its socket lives', async () => {

@@ -764,7 +764,11 @@ export class Connection implements ReplySink {
         this.pendingBytes -= command.bytes;
         continue;
       }
-      const retry = !closing && (command.flags & CommandFlags.ReadOnly) !== 0 && !command.retried;
+      // A socket-bound read is not carried to the next socket either: it fails here, as sent.
+      const retry =
+        !closing &&
+        (command.flags & (CommandFlags.ReadOnly | CommandFlags.SocketBound)) === CommandFlags.ReadOnly &&
+        !command.retried;
       if (retry) {
         command.retried = true;
         command.sent = false;
