@@ -1,3 +1,4 @@
+import { eachFlag, UsageError } from '../lib/cli/flags';
 import { parseServersSpec, SERVERS_ENV } from './servers-spec';
 
 export interface DemoOptions {
@@ -45,9 +46,7 @@ Environment:
   ${SERVERS_ENV}   same as --servers (used by docker-compose.yml); --servers wins
   NO_COLOR                no colors (colors are also off when the output is not a terminal)`;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 /** Reads the command line and the environment; throws UsageError (or ServersSpecError) on bad input. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DemoOptions {
@@ -61,15 +60,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): D
     help: false,
   };
   let serversArg: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = splitFlag(argv[i]);
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      i++;
-      return next;
-    };
+  eachFlag(argv, (flag, value, arg) => {
     switch (flag) {
       case '--keys':
         options.keys = count(flag, value());
@@ -94,9 +85,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): D
         options.help = true;
         break;
       default:
-        throw new UsageError(`unknown option ${argv[i]} (try --help)`);
+        throw new UsageError(`unknown option ${arg} (try --help)`);
     }
-  }
+  });
   const fromEnv = env[SERVERS_ENV];
   if (serversArg !== undefined) {
     options.servers = { replicas: parseServersSpec(serversArg, '--servers'), source: '--servers' };
@@ -136,13 +127,6 @@ function parseSeeds(text: string): string[] {
     }
   }
   return seeds;
-}
-
-function splitFlag(arg: string): [string, string | undefined] {
-  const equals = arg.indexOf('=');
-  return arg.startsWith('--') && equals > 0
-    ? [arg.slice(0, equals), arg.slice(equals + 1)]
-    : [arg, undefined];
 }
 
 function count(flag: string, text: string): number {

@@ -1,4 +1,5 @@
 import { Client } from '../client';
+import { eachFlag, UsageError } from './flags';
 import { parseServersSpec } from './servers-spec';
 import { DRIFT_KINDS, verifyReplicas, type Drift, type DriftKind, type VerifyReport } from './verify';
 
@@ -25,9 +26,7 @@ Options:
 Exit status: 0 in sync (or every drifted copy repaired), 1 drift found and not repaired,
 2 bad usage, 3 a server could not be read (nothing is concluded).`;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 export interface VerifyArgs {
   replicas: string[][];
@@ -53,18 +52,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
     help: false,
   };
   let servers: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const equals = arg.indexOf('=');
-    const flag = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
-    const inline = flag === arg ? undefined : arg.slice(equals + 1);
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      i++;
-      return next;
-    };
+  eachFlag(argv, (flag, value, arg) => {
     switch (flag) {
       case '--servers':
         servers = value();
@@ -94,7 +82,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
       default:
         throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     }
-  }
+  });
   if (args.help) return args;
   if (servers === undefined) throw new UsageError('--servers is required');
   args.replicas = parseServersSpec(servers, '--servers', {
