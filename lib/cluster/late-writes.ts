@@ -14,7 +14,7 @@ import { writeKeys } from './shard-watch';
  */
 export class LateWrites implements LateWriteSink {
   private readonly keys: HintLog;
-  private forward: ((keys: readonly CommandArg[] | null) => void) | null = null;
+  private forward: ((args: readonly CommandArg[]) => void) | null = null;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -29,13 +29,12 @@ export class LateWrites implements LateWriteSink {
   }
 
   settled(args: readonly CommandArg[]): void {
-    const keys = writeKeys(args);
-    if (this.forward === null) this.keys.add(keys);
-    else this.forward(keys);
+    if (this.forward === null) this.keys.add(writeKeys(args));
+    else this.forward(args);
   }
 
   /** The keys collected so far (`full`: too many, or unknown); later ones go to `forward`. */
-  handOver(forward: (keys: readonly CommandArg[] | null) => void): { keys: Set<string>; full: boolean } {
+  handOver(forward: (args: readonly CommandArg[]) => void): { keys: Set<string>; full: boolean } {
     this.forward = forward;
     return this.keys.take();
   }

@@ -854,12 +854,7 @@ export class RepairEngine {
   private handOverLate(node: ServerNode): void {
     const late = this.state(node).late;
     if (late === null) return;
-    const taken = late.handOver((keys) => {
-      if (this.stopped) return;
-      node.hints.add(keys);
-      if (node.sync === Sync.InSync)
-        this.markStale(node, node.hints.overflowed ? 'hint-overflow' : 'missed-writes');
-    });
+    const taken = late.handOver((args) => this.missedWrite(node, [args]));
     if (taken.full) node.hints.overflow();
     else node.hints.addIds(taken.keys);
   }
