@@ -10,7 +10,7 @@ import type { ClusterOptions } from '../lib/cluster/cluster-options';
 import type { ReplicaErrorDetail, ServerInfo } from '../lib/cluster/events';
 import { ConnectionError, ReplicationError, TimeoutError } from '../lib/errors';
 import { FaultProxy } from '../lib/testing/fault-proxy';
-import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
+import { startRedis, stopAll, type RedisProcess, reviveAll } from './support/redis-harness';
 import { hostProcess } from './support/host-process';
 import { FAST_CLIENT } from './support/fast-client';
 import { eventually } from './support/wait';
@@ -72,15 +72,6 @@ async function seed(cluster: Cluster, keys: string[]): Promise<void> {
   await cluster.mset(Object.fromEntries(keys.map((key) => [key, valueOf(key)])));
 }
 
-async function restartAll(): Promise<void> {
-  await Promise.all(
-    servers
-      .flat()
-      .filter((server) => !server.running)
-      .map((server) => server.restart()),
-  );
-}
-
 beforeAll(async () => {
   hostProcess.on('unhandledRejection', onUnhandled);
   const started = await Promise.all(Array.from({ length: REPLICAS * SHARDS }, () => startRedis()));
@@ -92,7 +83,7 @@ afterEach(async () => {
   for (const server of servers.flat()) if (server.running) server.resume();
   await Promise.all(clusters.map((cluster) => cluster.quit()));
   clusters = [];
-  await restartAll();
+  await reviveAll(servers.flat());
   await Promise.all(servers.flat().map((server) => server.command('FLUSHALL')));
   expect(unhandled).toEqual([]);
 });

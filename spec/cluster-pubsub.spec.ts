@@ -5,7 +5,7 @@
  */
 import { Cluster } from '../lib/cluster/cluster';
 import type { ServerInfo } from '../lib/cluster/events';
-import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
+import { startRedis, stopAll, type RedisProcess, reviveAll } from './support/redis-harness';
 
 const REPLICAS = 2;
 const SHARDS = 2;
@@ -28,12 +28,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const cluster of clusters.splice(0)) cluster.disconnect();
-  await Promise.all(
-    servers
-      .flat()
-      .filter((server) => !server.running)
-      .map((server) => server.restart()),
-  );
+  await reviveAll(servers.flat());
 });
 
 afterAll(() => stopAll());

@@ -7,7 +7,7 @@
  */
 import { Cluster } from '../lib/cluster/cluster';
 import { DONE_KEY, VOUCH_SHA } from '../lib/cluster/repair-keys';
-import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
+import { startRedis, stopAll, type RedisProcess, reviveAll } from './support/redis-harness';
 import {
   contentsOf,
   keysOf,
@@ -68,12 +68,7 @@ afterEach(async () => {
   for (const server of servers.flat()) if (server.running) server.resume();
   await stopLoads();
   await Promise.all(clusters.splice(0).map((cluster) => cluster.quit()));
-  await Promise.all(
-    servers
-      .flat()
-      .filter((server) => !server.running)
-      .map((server) => server.restart()),
-  );
+  await reviveAll(servers.flat());
   await Promise.all(servers.flat().map((server) => server.command('FLUSHALL')));
 });
 

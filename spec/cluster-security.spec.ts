@@ -17,7 +17,7 @@ import { Cluster } from '../lib/cluster/cluster';
 import type { ClusterOptions } from '../lib/cluster/cluster-options';
 import type { ClientOptions } from '../lib/connection/options';
 import { HandshakeError, InvalidArgumentError, ReplicationError } from '../lib/errors';
-import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
+import { startRedis, stopAll, type RedisProcess, reviveAll } from './support/redis-harness';
 import { eventually } from './support/wait';
 import { SaidLog } from './support/said-log';
 
@@ -63,13 +63,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const cluster of clusters.splice(0)) cluster.disconnect();
-  for (const server of servers.flat()) if (server.running) server.resume();
-  await Promise.all(
-    servers
-      .flat()
-      .filter((server) => !server.running)
-      .map((server) => server.restart()),
-  );
+  await reviveAll(servers.flat());
   await Promise.all(servers.flat().map((server) => server.command('FLUSHALL')));
 });
 

@@ -89,6 +89,12 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   }
 }
 
+/** After a test that paused or killed some of `servers`: each one running and reading commands again. */
+export async function reviveAll(servers: readonly RedisProcess[]): Promise<void> {
+  for (const server of servers) if (server.running) server.resume();
+  await Promise.all(servers.filter((server) => !server.running).map((server) => server.restart()));
+}
+
 /** Stops every process started here and removes generated certificates. Call from afterAll. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...live].map((instance) => instance.stop()));
