@@ -7,6 +7,7 @@ import { EmbeddedServer, FaultProxy, type IncomingCommand } from '../lib/testing
 import { RequestParser } from '../lib/testing/request-parser';
 import { RawClient, encodeCommand, type RawArg } from './support/raw-client';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
+import { freeLoopbackPort } from '../lib/testing/loopback';
 import { eventually, sleep } from './support/wait';
 
 let redis: RedisProcess;
@@ -590,6 +591,30 @@ describe('EmbeddedServer', () => {
 });
 
 describe('redis harness', () => {
+  test('freeLoopbackPort never gives one process the same port twice, nor 6379', async () => {
+    // Closed probes' ports come back from the OS: 2,000 draws from ~28,000 would repeat dozens of times.
+    const ports: number[] = [];
+    for (let i = 0; i < 2_000; i++) ports.push(await freeLoopbackPort());
+    expect(new Set(ports).size).toBe(ports.length);
+    expect(ports).not.toContain(6379);
+  });
+
+  test('a cluster-bus server listens on a bus port of its own, chosen like its client port', async () => {
+    const nodes = await Promise.all(
+      [1, 2, 3].map(() => startRedis({ clusterBus: true, args: ['--cluster-enabled', 'yes'] })),
+    );
+    try {
+      const ports = new Set<number>();
+      for (const node of nodes) {
+        const [, busPort] = (await node.command('CONFIG', 'GET', 'cluster-port')) as [string, string];
+        ports.add(node.port).add(Number(busPort));
+      }
+      expect(ports.size).toBe(6);
+    } finally {
+      await Promise.all(nodes.map((node) => node.stop()));
+    }
+  });
+
   test('restart brings the server back on the same port with a new process', async () => {
     const extra = await startRedis();
     try {

@@ -24,14 +24,27 @@ export function closeServer(server: Server): Promise<void> {
 const WELL_KNOWN_REDIS_PORT = 6379;
 
 /**
- * A loopback port the OS reported free a moment ago (never 6379), for a server a test is about to
- * start. Another process may take it in between: callers retry on a bind failure.
+ * Ports this process already handed out. The OS may offer a closed probe's port again at once, so two
+ * servers started side by side (a cluster node's client and bus ports) could otherwise be given the same.
+ */
+const handedOut = new Set<number>();
+/** Well under the OS's ephemeral range, so a long-lived process cannot exhaust it and spin. */
+const HANDED_OUT_REMEMBERED = 8_192;
+
+/**
+ * A loopback port the OS reported free a moment ago (never 6379, never one this process was given
+ * before), for a server a test is about to start. Another process may take it in between: callers
+ * retry on a bind failure.
  */
 export async function freeLoopbackPort(): Promise<number> {
   for (;;) {
     const probe = createServer();
     const port = await listenOnLoopback(probe, 0);
     await closeServer(probe);
-    if (port !== WELL_KNOWN_REDIS_PORT) return port;
+    if (port !== WELL_KNOWN_REDIS_PORT && !handedOut.has(port)) {
+      if (handedOut.size === HANDED_OUT_REMEMBERED) handedOut.clear();
+      handedOut.add(port);
+      return port;
+    }
   }
 }

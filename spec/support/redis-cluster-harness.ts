@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { freeLoopbackPort } from '../../lib/testing/loopback';
 import type { RespValue } from '../../lib/resp/types';
 import type { RawArg } from './raw-client';
 import { startRedis, type RedisProcess } from './redis-harness';
@@ -33,16 +32,14 @@ export interface RedisClusterHarness {
 export async function startRedisCluster(masters = 3, replicas = 1): Promise<RedisClusterHarness> {
   const count = masters * (1 + replicas);
   const nodes = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const busPort = await freeLoopbackPort();
-      return startRedis({
+    Array.from({ length: count }, () =>
+      startRedis({
+        clusterBus: true,
         args: [
           '--cluster-enabled',
           'yes',
           '--cluster-config-file',
           'nodes.conf',
-          '--cluster-port',
-          String(busPort),
           '--cluster-node-timeout',
           '1000',
           '--repl-diskless-sync-delay',
@@ -50,8 +47,8 @@ export async function startRedisCluster(masters = 3, replicas = 1): Promise<Redi
           '--appendonly',
           'no',
         ],
-      });
-    }),
+      }),
+    ),
   );
   await run(
     'redis-cli',

@@ -40,6 +40,11 @@ export interface StartRedisOptions {
   tls?: boolean | TlsFiles;
   /** Extra redis-server arguments, such as `['--maxclients', '10']`. */
   args?: readonly string[];
+  /**
+   * Cluster mode: also listens on a cluster bus port of its own (`--cluster-port`), picked afresh with
+   * the client port on each start attempt so a taken bus port is retried like a taken client port.
+   */
+  clusterBus?: boolean;
 }
 
 export interface RedisProcess {
@@ -78,12 +83,14 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   installExitHandler();
   const tls = options.tls === true ? await generatedTlsFiles() : options.tls || undefined;
   for (let attempt = 1; ; attempt++) {
-    const instance = new RedisInstance(await freeLoopbackPort(), options.password, tls, options.args ?? []);
+    const port = await freeLoopbackPort();
+    const busArgs = options.clusterBus === true ? ['--cluster-port', String(await freeLoopbackPort())] : [];
+    const instance = new RedisInstance(port, options.password, tls, [...busArgs, ...(options.args ?? [])]);
     try {
       await instance.launch();
       return instance;
     } catch (error) {
-      // Another process can take the port between our probe and redis-server's bind; pick another.
+      // Another process can take a port between our probe and redis-server's bind; pick others.
       if (!(error instanceof PortBusyError) || attempt === START_ATTEMPTS) throw error;
     }
   }
@@ -343,7 +350,7 @@ class RedisInstance implements RedisProcess {
     while (Date.now() < deadline) {
       if (this.child !== child) {
         const tail = this.logTail();
-        if (/Address already in use/i.test(tail)) throw new PortBusyError(`port ${this.port} is busy`);
+        if (/Address already in use/i.test(tail)) throw new PortBusyError(`a port is busy:\n${tail}`);
         throw new Error(`redis-server exited before it was ready:\n${tail}`);
       }
       // Whoever holds the port may accept and never answer; the child's exit must not wait for that.
