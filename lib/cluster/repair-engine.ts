@@ -553,6 +553,8 @@ export class RepairEngine {
   /** Copies `ids` from in-sync replicas, retrying keys written meanwhile, paced. Returns keys changed. */
   private async repairKeys(node: ServerNode, ids: Set<string>): Promise<number> {
     const pending = [...ids];
+    // The keys not done yet: `pending` and the batch being copied.
+    const outstanding = new Set(ids);
     const repair: ActiveRepair = { target: node, source: null, keys: ids };
     node.repairingKeys = ids;
     const watch = this.watchShard(node);
@@ -561,7 +563,7 @@ export class RepairEngine {
     let copied = 0;
     let deleted = 0;
     try {
-      node.repairRemaining = pending.length;
+      node.setRepairPending(outstanding);
       while (pending.length > 0) {
         const batch = pending.splice(0, this.batchSize);
         let result: CopyResult;
@@ -578,7 +580,9 @@ export class RepairEngine {
         copied += result.copied;
         deleted += result.deleted;
         pending.push(...result.retry);
-        node.repairRemaining = pending.length;
+        const retried = new Set(result.retry);
+        for (const id of batch) if (!retried.has(id)) outstanding.delete(id);
+        node.setRepairPending(outstanding);
         this.listener.onProgress(node, {
           mode: 'hints',
           scanned,
@@ -589,7 +593,7 @@ export class RepairEngine {
       }
       return copied + deleted;
     } finally {
-      node.repairRemaining = 0;
+      node.setRepairPending(null);
       node.repairingKeys = null;
       this.active.delete(repair);
       this.unwatchShard(node);
@@ -799,7 +803,7 @@ export class RepairEngine {
     const watch = this.watchShard(node);
     const retry: string[] = [];
     // Out of the log while they are copied, yet still missed: health() and the stale-read event count them.
-    node.repairRemaining = taken.keys.size;
+    node.setRepairPending(taken.keys);
     try {
       for (const [peer, ids] of bySource) {
         for (let i = 0; i < ids.length; i += this.batchSize) {
@@ -813,7 +817,7 @@ export class RepairEngine {
       node.hints.addIds(taken.keys);
       throw error;
     } finally {
-      node.repairRemaining = 0;
+      node.setRepairPending(null);
       this.unwatchShard(node);
     }
     if (retry.length === 0) return lost;

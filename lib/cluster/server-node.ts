@@ -70,6 +70,11 @@ export class ServerNode implements ServerInfo {
   repairingKeys: ReadonlySet<string> | null = null;
   /** Hinted keys a running repair has not done yet; -1 while a full resync runs. */
   repairRemaining = 0;
+  /**
+   * Those keys, while a targeted repair runs. A key it has not copied yet can be missed again meanwhile
+   * (its source missed the write too), and is then in the hint log as well: missedWrites counts it once.
+   */
+  private repairPending: ReadonlySet<string> | null = null;
   private timerTurn = 0;
 
   constructor(
@@ -99,10 +104,25 @@ export class ServerNode implements ServerInfo {
     this.readable = !this.tracked || (this.sync === Sync.InSync && verified);
   }
 
-  /** Keys missed and not repaired yet; -1 when only a full resync will do. */
+  /** A targeted repair works on `ids`, kept current as it copies them; null once it ends. */
+  setRepairPending(ids: ReadonlySet<string> | null): void {
+    this.repairPending = ids;
+    this.repairRemaining = ids === null ? 0 : ids.size;
+  }
+
+  /** Keys missed and not repaired yet, each counted once; -1 when only a full resync will do. */
   get missedWrites(): number {
     if (this.hints.overflowed || this.repairRemaining < 0) return -1;
-    return this.hints.size + this.repairRemaining;
+    const pending = this.repairPending;
+    if (pending === null) return this.hints.size + this.repairRemaining;
+    // Walks the smaller set: a stale read ranks replicas by this, and either set can be large.
+    let overlap = 0;
+    if (pending.size <= this.hints.size) {
+      for (const id of pending) if (this.hints.has(id)) overlap++;
+    } else {
+      for (const id of this.hints.ids()) if (pending.has(id)) overlap++;
+    }
+    return this.hints.size + pending.size - overlap;
   }
 
   get state(): ServerState {
