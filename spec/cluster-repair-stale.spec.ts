@@ -24,7 +24,7 @@ import type { ReplicaErrorDetail, RepairSummary, ServerState } from '../lib/clus
 import { ReplicationError } from '../lib/errors';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 import { contentsOf } from './support/repair-load';
-import { eventually } from './support/wait';
+import { eventually, until } from './support/wait';
 
 /** Replicas A, B, C: servers[0], [1], [2]. */
 let servers: RedisProcess[];
@@ -90,15 +90,25 @@ test('every replica stale: a read goes to the one with the fewest missed writes,
   // commandTimeout (300 ms, for the paused servers' writes) would go on to another server.
   const patient = cluster.withOptions({ timeout: 10_000 });
   expect(await cluster.set('base', 'v0')).toBe('OK');
+  // writeAck 'one': the SET resolved on the first answer. A server paused before it ran it would miss it.
+  await until('every server holds base', async () =>
+    (await Promise.all(servers.map((server) => server.command('GET', 'base')))).every(
+      (v) => String(v) === 'v0',
+    ),
+  );
   expect(view()).toBe('up:0 up:0 up:0');
 
   // 1. A and B miss k1, which C acknowledges.
   a.pause();
   b.pause();
   expect(await cluster.set('k1', 'v1')).toBe('OK');
+  let afterK1 = '';
   await eventually(
-    () => cluster.health()[0].missedWrites === 1 && cluster.health()[1].missedWrites === 1,
-    'A and B missed k1',
+    () => {
+      afterK1 = view();
+      return cluster.health()[0].missedWrites === 1 && cluster.health()[1].missedWrites === 1;
+    },
+    () => `A and B missed k1 (last seen: ${afterK1})`,
   );
   expect(states()[2]).toBe('up');
 
@@ -114,6 +124,13 @@ test('every replica stale: a read goes to the one with the fewest missed writes,
     expect((reason as Error).message).toMatch(/^SET failed on every in-sync replica of shard 0/);
   }
 
+  // C's timeouts settled the callers; A's, due in the same tick, may run after them. A resumed before
+  // they ran would answer k2 and k3 after all.
+  await eventually(
+    () => cluster.health()[0].missedWrites === 3,
+    () => `A missed k1, k2 and k3 (last seen: ${view()})`,
+  );
+
   // 3. A back: every replica stale, with 3, 1 and 2 missed keys.
   a.resume();
   const [aBefore, bBefore] = await callsOf([a, b]);
@@ -123,12 +140,15 @@ test('every replica stale: a read goes to the one with the fewest missed writes,
   // promotion attempt copies k1 from paused C (until its commandTimeout), B's keys are out of its hint
   // log but still counted as missed (repair-engine.ts, copyFromPeers): before that fix health() showed
   // B with 0 most of the time.
-  await eventually(() => {
-    seen = view();
-    if (seen !== 'stale:3 stale:1 stale:2') return false;
-    reading = patient.get('base');
-    return true;
-  }, `every replica stale with 3, 1 and 2 missed keys (last seen: ${seen})`);
+  await eventually(
+    () => {
+      seen = view();
+      if (seen !== 'stale:3 stale:1 stale:2') return false;
+      reading = patient.get('base');
+      return true;
+    },
+    () => `every replica stale with 3, 1 and 2 missed keys (last seen: ${seen})`,
+  );
   expect(await reading).toBe('v0');
   const [aAfter, bAfter] = await callsOf([a, b]);
   // The one GET went to B (fewest missed), not to A (replica 0, first in 'ordered', 3 missed).

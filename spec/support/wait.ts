@@ -4,15 +4,20 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Resolves once `condition` holds, polling; rejects after `limitMs` so a broken test fails with a reason. */
+/**
+ * Resolves once `condition` holds, polling; rejects after `limitMs` so a broken test fails with a reason.
+ * `what` may be a function, read only on failure, to name the state last seen.
+ */
 export async function eventually(
   condition: () => boolean,
-  what = 'condition',
+  what: string | (() => string) = 'condition',
   limitMs = 5_000,
 ): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${limitMs} ms`);
+    if (Date.now() > deadline) {
+      throw new Error(`${typeof what === 'string' ? what : what()} did not happen within ${limitMs} ms`);
+    }
     await sleep(5);
   }
 }
