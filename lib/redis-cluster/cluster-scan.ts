@@ -1,6 +1,7 @@
-import { parsePage, sendPage, type ScanPlan, type ScanRequest } from '../client/scan';
+import { parsePage, sendPage, type ScanConnection, type ScanPlan, type ScanRequest } from '../client/scan';
+import { CommandFlags } from '../connection/pending-command';
 import { ConnectionError, InvalidArgumentError, TimeoutError } from '../errors';
-import type { RespValue } from '../resp/types';
+import type { CommandArg, RespValue } from '../resp/types';
 import type { ClusterNode } from './node';
 
 /** What a cluster-wide SCAN needs of the RedisCluster. */
@@ -103,3 +104,42 @@ function pageOrLoss(node: ClusterNode, page: Promise<RespValue>): Promise<RespVa
 }
 
 function noop(): void {}
+
+/** Sends one page of a per-key scan by its key's slot, and tells `scan` which node answered it. */
+export type SlotScanSend = (
+  args: readonly CommandArg[],
+  flags: CommandFlags,
+  scan: SlotScanConnection,
+) => Promise<RespValue>;
+
+/**
+ * What a per-key scan (HSCAN, SSCAN, ZSCAN) of a RedisCluster runs on: each page goes by the key's slot,
+ * following MOVED and ASK. A cursor is valid only on the server process and socket that gave it, so when
+ * another node answers (the slot moved) or the node's socket was replaced, `reconnects` changes, which
+ * makes scanConnection drop that page and start over from cursor 0: elements may come twice, and every
+ * one present for the whole scan comes at least once.
+ */
+export class SlotScanConnection implements ScanConnection {
+  private node: ClusterNode | null = null;
+  private socket = 0;
+  private epoch = 0;
+
+  constructor(private readonly send: SlotScanSend) {}
+
+  sendCommand(args: readonly CommandArg[], flags: CommandFlags = CommandFlags.ReadOnly): Promise<RespValue> {
+    return this.send(args, flags, this);
+  }
+
+  stats(): { readonly reconnects: number } {
+    return { reconnects: this.epoch };
+  }
+
+  /** `node` answered the last page sent. */
+  answered(node: ClusterNode): void {
+    // Unchanged since the previous answer, the socket sent and answered this page too.
+    const socket = node.client.stats().reconnects;
+    if (this.node !== null && (node !== this.node || socket !== this.socket)) this.epoch++;
+    this.node = node;
+    this.socket = socket;
+  }
+}

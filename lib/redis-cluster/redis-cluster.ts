@@ -14,10 +14,14 @@ import {
   TEXT,
   type ElementScanOptions,
   type ScanOptions,
+  type ScanRequest,
 } from '../client/scan';
 import { Transaction } from '../client/transaction';
 import { CommandApi, flagsOf, type RedisKey } from '../commands/api';
-import { commandInfo, keyPositions, resolveCommand, type CommandInfo } from '../commands/command-table';
+import { blockingTime } from '../commands/blocking';
+import { commandInfo, resolveCommand, type CommandInfo } from '../commands/command-table';
+import { StateChange, stateChangeOf } from '../commands/connection-state';
+import { routableKeyPositions } from '../commands/movable-keys';
 import type { ClusterShard, ClusterSlotRange } from '../commands/replies-cluster';
 import { shaped, type ScoredMember, type Transform } from '../commands/reply';
 import { CommandFlags } from '../connection/pending-command';
@@ -32,7 +36,7 @@ import { gatherParts, SPLITTABLE, splitByShard } from '../cluster/multi-key';
 import { asError } from '../cluster/outcome-kind';
 import { Pipeline } from '../pipeline';
 import type { CommandArg, RespValue } from '../resp/types';
-import { clusterScan, type ClusterScanHost } from './cluster-scan';
+import { clusterScan, SlotScanConnection, type ClusterScanHost } from './cluster-scan';
 import { ClusterSubscriptions } from './cluster-subscriptions';
 import { ClusterNode, HEALTH_CHECK_MS, type RedisClusterNodeHealth, type RedisClusterNodeInfo } from './node';
 import {
@@ -82,10 +86,14 @@ export interface RedisClusterNodeOutcome {
  * `maxRedirects` and the command's deadline, so a caller only sees the single-server path's errors.
  *
  * MGET, MSET, DEL, UNLINK, EXISTS and TOUCH may span slots (split per slot, merged in order; not
- * atomic). Any other command keeps its keys in one slot. Commands without keys are not guessed: use
- * `each()` or `node(url)`.
+ * atomic). Any other command keeps its keys in one slot; keys that move with the arguments (ZUNIONSTORE,
+ * XREAD … STREAMS, LMPOP, SORT … STORE…) are found as the sharded Cluster finds them. Commands without
+ * keys are not guessed: use `each()` or `node(url)`.
  */
 export class RedisCluster extends CommandApi<'promise'> {
+  // MULTI, EXEC, DISCARD, WATCH and UNWATCH reach routing, whose refusal names what works on a
+  // RedisCluster: the shared refusal's advice, isolated(), is a Client's.
+  protected override allowedStateChanges: StateChange = StateChange.Transaction;
   private readonly options: ResolvedRedisClusterOptions;
   private readonly events = new EventEmitter();
   private readonly byAddress = new Map<string, ClusterNode>();
@@ -102,8 +110,22 @@ export class RedisCluster extends CommandApi<'promise'> {
   /** client.commandTimeout is on: a redirected command keeps the deadline it was issued with. */
   private readonly timed: boolean;
   private connecting: Promise<void> | null = null;
+  /** quit() or disconnect(): no command is accepted any more. */
   private closed = false;
+  /**
+   * disconnect(), or quit() once everything it accepted has settled: redirects and retries stop. Until
+   * then, a command accepted before quit() may still follow MOVED or wait out TRYAGAIN.
+   */
+  private ended = false;
   private quitting: Promise<void> | null = null;
+  /** Commands accepted and not settled, in their redirects and retries too: quit() waits for them. */
+  private pending = 0;
+  private whenDrained: (() => void) | null = null;
+  /** Settles a command whose first attempt was answered: one function for all, none made per command. */
+  private readonly landed = (reply: RespValue): RespValue => {
+    this.settle();
+    return reply;
+  };
   private readonly subscriptions = new ClusterSubscriptions({
     slotMaster: (slot) => this.owners[slot]?.master,
     liveMasters: () => this.masters().filter((node) => !node.down),
@@ -193,7 +215,7 @@ export class RedisCluster extends CommandApi<'promise'> {
 
   /** Commands recorded now and routed by `exec()`; the commands bound for one node leave in one write. */
   pipeline(): Pipeline {
-    return new Pipeline((args, flags, settle) => {
+    return new RedisClusterPipeline((args, flags, settle) => {
       this.route(args, flags).then(settle, (error: unknown) => settle(asError(error)));
     });
   }
@@ -204,6 +226,7 @@ export class RedisCluster extends CommandApi<'promise'> {
    * reject exec() with InvalidArgumentError before anything is sent.
    */
   multi(): Transaction {
+    // Its MULTI, WATCH and the like are recorded, for transactionSlot to refuse with cluster advice.
     return new Transaction((commands) => {
       if (this.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
       let slot: number;
@@ -212,13 +235,14 @@ export class RedisCluster extends CommandApi<'promise'> {
       } catch (error) {
         return Promise.reject(asError(error));
       }
+      this.pending++;
       // Its first attempt is made in withRedirects, so its deadline counts from there (issued: 0).
-      return this.withRedirects('EXEC', slot, false, 0, (node, asking) =>
+      return this.withRedirects('EXEC', slot, false, 0, true, (node, asking) =>
         asking
           ? Promise.reject(new ReplyError(`TRYAGAIN slot ${slot} is migrating`))
           : node.client.sendTransaction(commands),
       );
-    });
+    }, StateChange.Transaction);
   }
 
   /**
@@ -235,12 +259,16 @@ export class RedisCluster extends CommandApi<'promise'> {
     return clusterScan(this.scanHost, keyScan(BYTES, options));
   }
 
-  /** A hash's fields and values, as `[field, value]`, from the master of its slot (HSCAN). */
+  /**
+   * A hash's fields and values, as `[field, value]`, from the master of its slot (HSCAN). When the slot
+   * moves mid-scan, the scan starts over on its new master, so some fields may come twice; a field present
+   * for the whole scan comes at least once (SCAN's guarantee). Likewise for SSCAN and ZSCAN below.
+   */
   hscanIterator(
     key: RedisKey,
     options?: ElementScanOptions,
   ): AsyncGenerator<[string, string], void, undefined> {
-    return scanConnection(this.masterOf(key), hashScan(TEXT, key, options));
+    return this.keyScan(key, hashScan(TEXT, key, options));
   }
 
   /** As `hscanIterator`, with Buffers. */
@@ -248,22 +276,22 @@ export class RedisCluster extends CommandApi<'promise'> {
     key: RedisKey,
     options?: ElementScanOptions,
   ): AsyncGenerator<[Buffer, Buffer], void, undefined> {
-    return scanConnection(this.masterOf(key), hashScan(BYTES, key, options));
+    return this.keyScan(key, hashScan(BYTES, key, options));
   }
 
   /** A set's members, from the master of its slot (SSCAN). */
   sscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<string, void, undefined> {
-    return scanConnection(this.masterOf(key), setScan(TEXT, key, options));
+    return this.keyScan(key, setScan(TEXT, key, options));
   }
 
   /** As `sscanIterator`, with Buffers. */
   sscanBufferIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<Buffer, void, undefined> {
-    return scanConnection(this.masterOf(key), setScan(BYTES, key, options));
+    return this.keyScan(key, setScan(BYTES, key, options));
   }
 
   /** A sorted set's members with their scores, from the master of its slot (ZSCAN). */
   zscanIterator(key: RedisKey, options?: ElementScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
-    return scanConnection(this.masterOf(key), sortedSetScan(TEXT, key, options));
+    return this.keyScan(key, sortedSetScan(TEXT, key, options));
   }
 
   /** As `zscanIterator`, with Buffer members. */
@@ -271,7 +299,7 @@ export class RedisCluster extends CommandApi<'promise'> {
     key: RedisKey,
     options?: ElementScanOptions,
   ): AsyncGenerator<ScoredMember<Buffer>, void, undefined> {
-    return scanConnection(this.masterOf(key), sortedSetScan(BYTES, key, options));
+    return this.keyScan(key, sortedSetScan(BYTES, key, options));
   }
 
   /**
@@ -346,19 +374,34 @@ export class RedisCluster extends CommandApi<'promise'> {
     );
   }
 
-  /** Stops taking commands, lets every accepted one finish, then closes every node. */
+  /**
+   * Stops taking commands, lets every accepted one finish (following its redirects and retries, within
+   * its deadline), then closes every node. A command blocked with no timeout (BLPOP … 0) is not waited
+   * for: closing its node ends it, as a Client's quit() does.
+   */
   quit(): Promise<void> {
     if (this.quitting !== null) return this.quitting;
     this.close();
-    this.quitting = Promise.all([...this.byAddress.values()].map((node) => node.client.quit())).then(
-      () => undefined,
-    );
+    const drained =
+      this.pending === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.whenDrained = resolve;
+          });
+    this.quitting = drained
+      .then(() => {
+        this.end();
+        // Nodes met while draining (a MOVED to a node new to the map) are in byAddress too.
+        return Promise.all([...this.byAddress.values()].map((node) => node.client.quit()));
+      })
+      .then(() => undefined);
     return this.quitting;
   }
 
   /** Closes every node now; everything pending rejects with ConnectionClosedError. */
   disconnect(): void {
     this.close();
+    this.end();
     for (const node of this.byAddress.values()) node.client.disconnect();
     this.quitting ??= Promise.resolve();
   }
@@ -436,16 +479,30 @@ export class RedisCluster extends CommandApi<'promise'> {
     // When the command was issued, for its deadline if it is redirected: one clock reading per tick, not
     // per command, and none when commandTimeout is off.
     const issued = this.timed ? tickNow() : 0;
+    // quit() waits for what it accepted, but not for a command blocked until served (BLPOP … 0), which
+    // may never end: closing its node ends it, as a Client's quit() does.
+    const counted = (flags & CommandFlags.Blocking) === 0 || blockingTime(args) !== 0;
+    if (counted) this.pending++;
     const owner = this.owners[slot];
     if (owner !== undefined) {
       const node = read && this.readFromReplicas ? owner.reader(this.replicasOnly) : owner.master;
       if (node !== undefined && !node.down) {
         return node.client
           .sendCommand(args, flags)
-          .catch((error: unknown) => this.afterError(error, node, slot, read, issued, args, flags));
+          .then(counted ? this.landed : null, (error: unknown) =>
+            this.afterError(error, node, slot, read, issued, counted, args, flags),
+          );
       }
     }
-    return this.redirected(slot, read, issued, args, flags);
+    return this.redirected(slot, read, issued, counted, args, flags);
+  }
+
+  /** One accepted command has settled; the last one lets a waiting quit() go on. */
+  private settle(): void {
+    if (--this.pending !== 0 || this.whenDrained === null) return;
+    const drained = this.whenDrained;
+    this.whenDrained = null;
+    drained();
   }
 
   /**
@@ -457,6 +514,7 @@ export class RedisCluster extends CommandApi<'promise'> {
     slot: number,
     read: boolean,
     issued: number,
+    counted: boolean,
     args: CommandArg[],
     flags: CommandFlags,
     first?: unknown,
@@ -468,6 +526,7 @@ export class RedisCluster extends CommandApi<'promise'> {
       slot,
       read,
       blocking ? 0 : issued,
+      counted,
       (target, asking, timeout) => this.sendOn(target, asking, args, flags, blocking ? undefined : timeout),
       first,
       firstNode,
@@ -478,7 +537,7 @@ export class RedisCluster extends CommandApi<'promise'> {
   private sendOn(
     node: ClusterNode,
     asking: boolean,
-    args: CommandArg[],
+    args: readonly CommandArg[],
     flags: CommandFlags,
     timeout: number | undefined,
   ): Promise<RespValue> {
@@ -515,14 +574,18 @@ export class RedisCluster extends CommandApi<'promise'> {
     slot: number,
     read: boolean,
     issued: number,
+    counted: boolean,
     args: CommandArg[],
     flags: CommandFlags,
   ): Promise<RespValue> {
     if (redirectOf(error) === null) {
       if (error instanceof ConnectionError || error instanceof TimeoutError) this.noteTrouble(node, error);
-      if (!(error instanceof ConnectionError) || error.sent) return Promise.reject(error);
+      if (!(error instanceof ConnectionError) || error.sent) {
+        if (counted) this.settle();
+        return Promise.reject(error);
+      }
     }
-    return this.redirected(slot, read, issued, args, flags, error, node);
+    return this.redirected(slot, read, issued, counted, args, flags, error, node);
   }
 
   /**
@@ -534,12 +597,14 @@ export class RedisCluster extends CommandApi<'promise'> {
    *   now), or with commandTimeout off, retryTimeout from now. A resend starts only before the deadline
    *   and is given only what is left of it (`send`'s timeout; undefined for the first send, or when
    *   commandTimeout is off). Past it: TimeoutError, `sent: false` (nothing sent had run).
+   * A `counted` command (see `pending`) is settled when this ends.
    */
   private async withRedirects<T>(
     name: string,
     slot: number,
     read: boolean,
     issued: number,
+    counted: boolean,
     send: (node: ClusterNode, asking: boolean, timeout: number | undefined) => Promise<T>,
     first?: unknown,
     firstNode?: ClusterNode,
@@ -550,82 +615,86 @@ export class RedisCluster extends CommandApi<'promise'> {
     let error: unknown = first;
     let redirects = 0;
     let waits = 0;
-    for (;;) {
-      if (this.closed) throw new ConnectionClosedError('the cluster is closed');
-      let target: ClusterNode | undefined;
-      let asking = false;
-      if (error !== undefined) {
-        const redirect = redirectOf(error);
-        if (redirect !== null && redirect.kind !== 'RETRY' && ++redirects > this.options.maxRedirects) {
-          throw new ConnectionError(
-            `${name} gave up on slot ${slot} after ${this.options.maxRedirects} redirects (the last to ${redirect.target.host}:${redirect.target.port})`,
-            false,
-          );
-        }
-        if (redirect !== null && redirect.kind === 'MOVED' && read && this.replicasOnly) {
-          // MOVED names the new master, which a strict replica read must not use: the reloaded map
-          // names the replicas behind it.
-          await this.refresh().catch(() => undefined);
-        } else if (redirect !== null && redirect.kind === 'MOVED') {
-          target = this.nodeAt(redirectTarget(redirect.target, answered));
-          this.assign(redirect.slot, target);
-          this.scheduleRefresh();
-        } else if (redirect !== null && redirect.kind === 'ASK') {
-          target = this.nodeAt(redirectTarget(redirect.target, answered));
-          asking = true;
-        } else {
-          // TRYAGAIN, CLUSTERDOWN, or a master lost until its replica takes over: wait, bounded by the deadline.
-          const backoff = Math.min(RETRY_MAX_MS, RETRY_MIN_MS << Math.min(waits++, 5));
-          if (!(await this.pause(backoff, deadline))) throw this.deadlineError(name, slot, error);
-        }
-      }
-      if (target === undefined) {
-        const owner = this.owners[slot];
-        const node =
-          owner === undefined
-            ? undefined
-            : read && this.readFromReplicas
-              ? owner.reader(this.replicasOnly)
-              : owner.master;
-        if (owner !== undefined && node === undefined) {
-          // Not waited for like a lost master: no failover is coming to fix it, and the caller chose
-          // never to read from a master.
-          throw new ConnectionError(
-            `no replica of slot ${slot} is up, and readFrom 'replica' never reads from a master (use 'prefer-replica' to fall back)`,
-            false,
-          );
-        }
-        if (node === undefined || node.down) {
-          // The map must change before anything can be sent there.
-          this.scheduleRefresh();
-          error = new ConnectionError(`no reachable node serves slot ${slot}`, false);
-          continue;
-        }
-        target = node;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw this.deadlineError(name, slot, error);
-      const timeout = error === undefined || !this.timed ? undefined : Math.ceil(left);
-      try {
-        answered = target;
-        return await send(target, asking, timeout);
-      } catch (caught) {
-        if (redirectOf(caught) === null) {
-          if (caught instanceof ConnectionError || caught instanceof TimeoutError)
-            this.noteTrouble(target, caught);
-          if (caught instanceof TimeoutError && timeout !== undefined) {
-            throw new TimeoutError(
-              `${name} on slot ${slot} ran out of its commandTimeout (${this.options.commandTimeout} ms) after a redirect, ` +
-                `${caught.sent ? 'waiting for its reply: it may or may not have run' : 'before it was sent'} (${target.url})`,
-              name,
-              this.options.commandTimeout,
-              caught.sent,
+    try {
+      for (;;) {
+        if (this.ended) throw new ConnectionClosedError('the cluster is closed');
+        let target: ClusterNode | undefined;
+        let asking = false;
+        if (error !== undefined) {
+          const redirect = redirectOf(error);
+          if (redirect !== null && redirect.kind !== 'RETRY' && ++redirects > this.options.maxRedirects) {
+            throw new ConnectionError(
+              `${name} gave up on slot ${slot} after ${this.options.maxRedirects} redirects (the last to ${redirect.target.host}:${redirect.target.port})`,
+              false,
             );
           }
-          if (!(caught instanceof ConnectionError) || caught.sent) throw caught;
+          if (redirect !== null && redirect.kind === 'MOVED' && read && this.replicasOnly) {
+            // MOVED names the new master, which a strict replica read must not use: the reloaded map
+            // names the replicas behind it.
+            await this.refresh().catch(() => undefined);
+          } else if (redirect !== null && redirect.kind === 'MOVED') {
+            target = this.nodeAt(redirectTarget(redirect.target, answered));
+            this.assign(redirect.slot, target);
+            this.scheduleRefresh();
+          } else if (redirect !== null && redirect.kind === 'ASK') {
+            target = this.nodeAt(redirectTarget(redirect.target, answered));
+            asking = true;
+          } else {
+            // TRYAGAIN, CLUSTERDOWN, or a master lost until its replica takes over: wait, bounded by the deadline.
+            const backoff = Math.min(RETRY_MAX_MS, RETRY_MIN_MS << Math.min(waits++, 5));
+            if (!(await this.pause(backoff, deadline))) throw this.deadlineError(name, slot, error);
+          }
         }
-        error = caught;
+        if (target === undefined) {
+          const owner = this.owners[slot];
+          const node =
+            owner === undefined
+              ? undefined
+              : read && this.readFromReplicas
+                ? owner.reader(this.replicasOnly)
+                : owner.master;
+          if (owner !== undefined && node === undefined) {
+            // Not waited for like a lost master: no failover is coming to fix it, and the caller chose
+            // never to read from a master.
+            throw new ConnectionError(
+              `no replica of slot ${slot} is up, and readFrom 'replica' never reads from a master (use 'prefer-replica' to fall back)`,
+              false,
+            );
+          }
+          if (node === undefined || node.down) {
+            // The map must change before anything can be sent there.
+            this.scheduleRefresh();
+            error = new ConnectionError(`no reachable node serves slot ${slot}`, false);
+            continue;
+          }
+          target = node;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw this.deadlineError(name, slot, error);
+        const timeout = error === undefined || !this.timed ? undefined : Math.ceil(left);
+        try {
+          answered = target;
+          return await send(target, asking, timeout);
+        } catch (caught) {
+          if (redirectOf(caught) === null) {
+            if (caught instanceof ConnectionError || caught instanceof TimeoutError)
+              this.noteTrouble(target, caught);
+            if (caught instanceof TimeoutError && timeout !== undefined) {
+              throw new TimeoutError(
+                `${name} on slot ${slot} ran out of its commandTimeout (${this.options.commandTimeout} ms) after a redirect, ` +
+                  `${caught.sent ? 'waiting for its reply: it may or may not have run' : 'before it was sent'} (${target.url})`,
+                name,
+                this.options.commandTimeout,
+                caught.sent,
+              );
+            }
+            if (!(caught instanceof ConnectionError) || caught.sent) throw caught;
+          }
+          error = caught;
+        }
       }
+    } finally {
+      if (counted) this.settle();
     }
   }
 
@@ -694,6 +763,8 @@ export class RedisCluster extends CommandApi<'promise'> {
       );
     }
     const upper = info.name;
+    if ((stateChangeOf(upper) & StateChange.Transaction) !== 0)
+      throw this.transactionStateRefusal(upper, args);
     // PUBLISH reaches every node through the cluster bus; SPUBLISH must reach its slot's master.
     if ((upper === 'PUBLISH' || upper === 'SPUBLISH') && args.length === 3) {
       return this.sendToSlot(slotOf(args[1]), false, args, flags);
@@ -702,10 +773,10 @@ export class RedisCluster extends CommandApi<'promise'> {
       throw new InvalidArgumentError(`${upper} is pub/sub, which lives on one connection: use node(url)`);
     const command = resolveCommand(args) ?? info;
     const script = SCRIPT_COMMANDS.has(upper);
-    const positions = script ? scriptKeyPositions(name, args) : keyPositions(args);
+    const positions = script ? scriptKeyPositions(name, args) : routableKeyPositions(args);
     if (positions === undefined) {
       throw new InvalidArgumentError(
-        `cannot tell which keys ${name} uses (wrong argument count, or keys that move with its arguments): use node(url)`,
+        `cannot tell which keys ${name} uses (wrong argument count, or keys its arguments do not show): use node(url)`,
       );
     }
     if (positions.length === 0)
@@ -738,11 +809,47 @@ export class RedisCluster extends CommandApi<'promise'> {
     return this.sortedNodes().filter((node) => node.role === 'master' && node.ranges.length > 0);
   }
 
-  private masterOf(key: RedisKey): Client {
-    const owner = this.owners[slotOf(key)];
-    if (owner === undefined)
-      throw new ConnectionError(`no node serves slot ${slotOf(key)} yet: call connect()`, false);
-    return owner.master.client;
+  /**
+   * WATCH and UNWATCH need a connection of their own, on the master of the watched keys' slot: that
+   * master's Client lends one through isolated(), which a RedisCluster itself has not.
+   */
+  private transactionStateRefusal(name: string, args: readonly CommandArg[]): InvalidArgumentError {
+    if (name !== 'WATCH' || args.length < 2) return transactionRefusal(name);
+    let slot: number;
+    try {
+      slot = slotOf(args[1]);
+    } catch {
+      return transactionRefusal(name);
+    }
+    const master = this.owners[slot]?.master;
+    return transactionRefusal(name, master === undefined ? undefined : { url: master.url, slot });
+  }
+
+  /**
+   * A per-key scan (HSCAN, SSCAN, ZSCAN): each page goes to the key's slot as any keyed command does,
+   * redirects followed; SlotScanConnection starts the scan over when another node answers.
+   */
+  private keyScan<T>(key: RedisKey, request: ScanRequest<T>): AsyncGenerator<T, void, undefined> {
+    // A key that is no string or Buffer is the request's error, thrown by the first step.
+    const slot = request instanceof InvalidArgumentError ? 0 : slotOf(key);
+    const connection = new SlotScanConnection((args, flags, scan) => {
+      if (this.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
+      this.pending++;
+      // Always the master: a cursor is one node's, and reads spread over replicas would change node.
+      return this.withRedirects(
+        String(args[0]),
+        slot,
+        false,
+        this.timed ? tickNow() : 0,
+        true,
+        (node, asking, timeout) =>
+          this.sendOn(node, asking, args, flags, timeout).then((reply) => {
+            scan.answered(node);
+            return reply;
+          }),
+      );
+    });
+    return scanConnection(connection, request);
   }
 
   private sortedNodes(): ClusterNode[] {
@@ -781,7 +888,7 @@ export class RedisCluster extends CommandApi<'promise'> {
 
   private onNodeLost(node: ClusterNode): void {
     // A node dropped from the map ends when it is quit: that is no news.
-    if (this.closed || this.byAddress.get(node.key) !== node) return;
+    if (this.ended || this.byAddress.get(node.key) !== node) return;
     this.subscriptions.rebalance();
     this.scheduleRefresh();
   }
@@ -791,9 +898,12 @@ export class RedisCluster extends CommandApi<'promise'> {
     if (error instanceof ConnectionError) this.scheduleRefresh();
   }
 
-  /** A refresh soon, shared by everyone who asks while it runs; failures wait for the next one. */
+  /**
+   * A refresh soon, shared by everyone who asks while it runs; failures wait for the next one. Also while
+   * quit() waits: a command it accepted may need the new map to finish.
+   */
   private scheduleRefresh(): void {
-    if (this.closed || this.refreshing !== null) return;
+    if (this.ended || this.refreshing !== null) return;
     void this.refresh().catch(() => undefined);
   }
 
@@ -851,7 +961,7 @@ export class RedisCluster extends CommandApi<'promise'> {
       if (views !== null) return this.apply(views);
     }
     for (const seed of this.options.seeds) {
-      if (this.closed) break;
+      if (this.ended) break;
       const key = addressKey(seed);
       if (known.some((node) => node.key === key)) continue;
       const client = new Client(`${this.options.tls ? 'rediss' : 'redis'}://${key}`, {
@@ -871,7 +981,7 @@ export class RedisCluster extends CommandApi<'promise'> {
         client.disconnect();
       }
     }
-    if (this.closed) throw new ConnectionClosedError('the cluster is closed');
+    if (this.ended) throw new ConnectionClosedError('the cluster is closed');
     throw new ConnectionError(
       `no node answered CLUSTER SHARDS or CLUSTER SLOTS: ${failures.join('; ')}`,
       false,
@@ -880,7 +990,7 @@ export class RedisCluster extends CommandApi<'promise'> {
 
   /** Installs a slot map: nodes created or dropped, roles and ranges set, `topology` emitted on change. */
   private apply(views: readonly ShardView[]): void {
-    if (this.closed) return;
+    if (this.ended) return;
     const owners = new Array<SlotOwner | undefined>(SLOT_COUNT);
     const inMap = new Set<ClusterNode>();
     const ranges = new Map<ClusterNode, [number, number][]>();
@@ -965,6 +1075,7 @@ export class RedisCluster extends CommandApi<'promise'> {
     this.refreshTimer.unref();
   }
 
+  /** Takes no more commands; what was accepted goes on (see `ended`). */
   private close(): void {
     this.closed = true;
     this.subscriptions.close();
@@ -972,6 +1083,11 @@ export class RedisCluster extends CommandApi<'promise'> {
     if (this.lostNodeTimer !== null) clearTimeout(this.lostNodeTimer);
     this.refreshTimer = null;
     this.lostNodeTimer = null;
+  }
+
+  /** Stops every redirect and retry: a command waiting between two attempts rejects at once. */
+  private end(): void {
+    this.ended = true;
     for (const sleeper of this.sleepers) {
       clearTimeout(sleeper.timer);
       sleeper.wake();
@@ -1018,10 +1134,18 @@ function transactionSlot(commands: readonly BatchCommand[]): number {
   const slots = new Set<number>();
   for (const { args } of commands) {
     const name = String(args[0]);
-    const positions = SCRIPT_COMMANDS.has(name.toUpperCase())
+    const upper = name.toUpperCase();
+    if ((stateChangeOf(upper) & StateChange.Transaction) !== 0) throw transactionRefusal(upper);
+    const positions = SCRIPT_COMMANDS.has(upper)
       ? scriptKeyPositions(name, args)
-      : keyPositions(args);
-    if (positions === undefined || positions.length === 0) {
+      : routableKeyPositions(args);
+    if (positions === undefined) {
+      throw new InvalidArgumentError(
+        `cannot tell which keys ${name} uses (wrong argument count, or keys its arguments do not show), ` +
+          `so it cannot join a cluster transaction; use node(url).multi()`,
+      );
+    }
+    if (positions.length === 0) {
       throw new InvalidArgumentError(
         `${name} has no key RedisCluster can route by, so it cannot join a cluster transaction; use node(url).multi()`,
       );
@@ -1036,6 +1160,30 @@ function transactionSlot(commands: readonly BatchCommand[]): number {
     );
   }
   return [...slots][0];
+}
+
+/**
+ * MULTI, EXEC, DISCARD, WATCH or UNWATCH, refused as on a Client but with advice that works on a
+ * RedisCluster. `master`: the node serving the watched key's slot now, when known.
+ */
+function transactionRefusal(name: string, master?: { url: string; slot: number }): InvalidArgumentError {
+  const where =
+    master === undefined
+      ? "node(url).isolated(fn), with the url of the master serving the keys' slot (slotOf(key), nodes())"
+      : `node('${master.url}').isolated(fn), the master of slot ${master.slot} now`;
+  const advice =
+    name === 'WATCH' || name === 'UNWATCH'
+      ? `WATCH, MULTI and EXEC need a connection of their own on the master of the watched keys' slot: ${where}`
+      : "use multi(), which runs MULTI … EXEC as one batch on the master of its keys' slot";
+  return new InvalidArgumentError(
+    `${name} changes the state of the connection it runs on, which every caller of this cluster shares; ` +
+      `it is refused here: ${advice}`,
+  );
+}
+
+/** A RedisCluster's pipeline: its MULTI, WATCH and the like reach routing, which refuses them with cluster advice. */
+class RedisClusterPipeline extends Pipeline {
+  protected override allowedStateChanges: StateChange = StateChange.Transaction;
 }
 
 /** EVAL script numkeys key… arg…: the key positions; throws when numkeys does not fit. */
