@@ -649,7 +649,11 @@ export class Client extends CommandApi<'promise'> {
   private createPool(resolved: ResolvedOptions): ConnectionPool {
     const options = dedicatedOptions(resolved);
     return new ConnectionPool(
-      { ...resolved.pool, leaseTimeout: resolved.commandTimeout },
+      {
+        ...resolved.pool,
+        leaseTimeout: resolved.commandTimeout,
+        handshakeBounded: resolved.connectTimeout > 0,
+      },
       (listener) => new Connection(options, listener),
       {
         onError: (error) => {

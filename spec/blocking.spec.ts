@@ -337,6 +337,28 @@ describe('a blocked connection is never reused after a timeout or a loss', () =>
     expect(c.stats().pool.open).toBe(0);
   });
 
+  test('quit() in the same tick as a BLPOP with a timeout, its connection still opening, waits for its answer', async () => {
+    const c = client();
+    const pusher = client();
+    const [served, empty] = [unique('list'), unique('list')];
+    const value = unique('value');
+    await pusher.rpush(served, value);
+    // Neither has a connection yet: each lease is still opening when quit() is called.
+    const pop = c.blpop(served, 5);
+    const timedOut = c.blpop(empty, 0.2);
+    const forever = c.blpop(empty, 0).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await c.quit();
+    expect(await pop).toEqual({ key: served, element: value });
+    expect(await timedOut).toBeNull();
+    // One blocked with no timeout is not waited for, opening or not: it could hold quit() for ever.
+    expect(await forever).toBeInstanceOf(ConnectionClosedError);
+    expect(await pusher.llen(served)).toBe(0);
+    expect(c.stats().pool.open).toBe(0);
+  });
+
   test('the leased connection carries the db and name of the Client', async () => {
     const name = unique('handshake').replace(/[^a-z0-9]/gi, '');
     const c = client({ name, db: 3 });

@@ -31,7 +31,8 @@ export class BlockingCommands {
     blockMs: number,
     options?: CallOptions,
   ): Promise<RespValue> {
-    return this.pool.lease().then((lease) => {
+    // One with a timeout is waited for by quit(), even while its connection is still opening.
+    return this.pool.lease(blockMs > 0).then((lease) => {
       const connection = lease.connection;
       if (blockMs === 0) this.unbounded.add(connection);
       return connection.sendBlocking(args, flags, blockMs, options).then(

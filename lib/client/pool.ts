@@ -22,6 +22,11 @@ export interface PoolSettings {
   idleTimeout: number;
   /** How long a lease waits for a free connection past `max`; 0 waits as long as it takes. */
   leaseTimeout: number;
+  /**
+   * connectTimeout bounds every handshake, so quit() may let a connection opened for a command already
+   * accepted finish opening (see lease's `finishOnQuit`): it cannot hang.
+   */
+  handshakeBounded: boolean;
 }
 
 export interface PoolEvents {
@@ -40,6 +45,8 @@ class PooledConnection {
   readonly connection: Connection;
   /** Bumped at every lease, so a stale Lease handle cannot release a later holder's lease. */
   turn = 0;
+  /** Opened for work quit() waits for: it goes on opening, and is lent, after quit(). */
+  finishOnQuit = false;
 
   constructor(
     pool: ConnectionPool,
@@ -99,12 +106,17 @@ export class ConnectionPool {
     private readonly events: PoolEvents,
   ) {}
 
-  /** Resolves with a connected connection of the caller's own; release it when done. */
-  lease(): Promise<Lease> {
+  /**
+   * Resolves with a connected connection of the caller's own; release it when done. `finishOnQuit`: the
+   * caller's work is already accepted (a blocking command with a timeout), so a connection opened for it
+   * goes on opening after quit() and is lent, when connectTimeout bounds its handshake; otherwise quit()
+   * refuses every lease not yet lent.
+   */
+  lease(finishOnQuit = false): Promise<Lease> {
     if (this.closing !== null) return Promise.reject(this.closedError());
     // Waiters go first: a new caller does not overtake them.
     if (this.waiters.size === 0 && (this.idle.length > 0 || this.open < this.settings.max))
-      return this.take();
+      return this.take(finishOnQuit);
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, timer: null };
       const timeout = this.settings.leaseTimeout;
@@ -150,8 +162,11 @@ export class ConnectionPool {
       for (const entry of this.leasedOrOpening) entry.connection.disconnect();
     } else {
       // Leases not yet lent are refused like waiting ones: their connection never became ready, and
-      // its handshake might never finish (a silent server with connectTimeout 0).
-      for (const entry of this.leasedOrOpening) if (entry.state === 'opening') void entry.connection.quit();
+      // its handshake might never finish (a silent server with connectTimeout 0). Unless accepted work
+      // waits on one and connectTimeout bounds it.
+      for (const entry of this.leasedOrOpening) {
+        if (entry.state === 'opening' && !this.lentOnQuit(entry)) void entry.connection.quit();
+      }
     }
     if (this.alive === 0) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
@@ -202,7 +217,11 @@ export class ConnectionPool {
     if (this.alive === 0 && this.closing !== null) for (const resolve of this.drained.splice(0)) resolve();
   }
 
-  private take(): Promise<Lease> {
+  private lentOnQuit(entry: PooledConnection): boolean {
+    return entry.finishOnQuit && this.settings.handshakeBounded;
+  }
+
+  private take(finishOnQuit = false): Promise<Lease> {
     const reused = this.idle.pop();
     if (reused !== undefined) {
       if (reused.idleTimer !== null) clearTimeout(reused.idleTimer);
@@ -212,10 +231,15 @@ export class ConnectionPool {
     this.open++;
     this.alive++;
     const entry = new PooledConnection(this, this.create, this.events);
+    entry.finishOnQuit = finishOnQuit;
     this.leasedOrOpening.add(entry);
     return entry.connection.connect().then(
       () => {
-        if (entry.state === 'retired' || this.closing !== null) {
+        if (
+          entry.state === 'retired' ||
+          this.closing === 'disconnect' ||
+          (this.closing === 'quit' && !this.lentOnQuit(entry))
+        ) {
           this.retire(entry, 'disconnect');
           throw this.closedError();
         }
