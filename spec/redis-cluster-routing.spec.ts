@@ -7,7 +7,8 @@
  * - WATCH is refused with advice that works on a RedisCluster (node(url).isolated());
  * - HSCAN, SSCAN and ZSCAN iterators follow their key's slot moved mid-iteration (MIGRATE, SETSLOT … NODE);
  * - quit() lets a command already being redirected (MOVED) or retried (TRYAGAIN) finish first, within
- *   its deadline; disconnect() cuts that wait short, and a command blocked with no timeout is not waited for.
+ *   its deadline; disconnect() cuts that wait short, and a command blocked with no timeout is not waited for;
+ * - each() and scanIterator() called before connect() load the slot map first.
  * What happened is read from the nodes themselves (INFO commandstats and errorstats).
  */
 import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
@@ -449,5 +450,26 @@ describe('quit()', () => {
     );
     await rc.quit();
     expect(await blocked).toBeInstanceOf(ConnectionClosedError);
+  }, 20_000);
+});
+
+describe('before connect()', () => {
+  it('each() and scanIterator() load the slot map first, as a keyed command does, instead of finding no master', async () => {
+    const writer = open();
+    const prefix = `early:${Date.now()}:`;
+    const keys = Array.from({ length: 40 }, (_, i) => `${prefix}${i}`);
+    for (const key of keys) expect(await writer.set(key, 'v')).toBe('OK');
+
+    const fresh = open();
+    const outcomes = await fresh.each('PING');
+    // One outcome per master, in nodes() order: before the fix, none at all.
+    expect(outcomes.map((outcome) => outcome.url).sort()).toEqual(
+      (await masters(cluster)).map((node) => node.url).sort(),
+    );
+    expect(outcomes.map((outcome) => outcome.reply)).toEqual(['PONG', 'PONG', 'PONG']);
+
+    const scanned: string[] = [];
+    for await (const key of open().scanIterator({ match: `${prefix}*`, count: 100 })) scanned.push(key);
+    expect(scanned.sort()).toEqual([...keys].sort());
   }, 20_000);
 });

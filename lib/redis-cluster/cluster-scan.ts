@@ -6,6 +6,8 @@ import type { ClusterNode } from './node';
 
 /** What a cluster-wide SCAN needs of the RedisCluster. */
 export interface ClusterScanHost {
+  /** Resolves once the slot map is loaded (connect() when it never was), as a first keyed command waits. */
+  mapLoaded(): Promise<void>;
   /** The masters serving slots now: the scan visits each, one after the other. */
   masters(): ClusterNode[];
   /**
@@ -29,6 +31,8 @@ export async function* clusterScan<T>(
   request: ScanRequest<T>,
 ): AsyncGenerator<T, void, undefined> {
   if (request instanceof InvalidArgumentError) throw request;
+  // Before connect(), no master is known: the scan would end at once, as if the cluster held no key.
+  await host.mapLoaded();
   for (const first of host.masters()) {
     // The part is known by a slot of its own: whoever serves that slot later serves the part.
     const slot = first.ranges[0]?.[0];

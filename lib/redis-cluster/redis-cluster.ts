@@ -142,6 +142,7 @@ export class RedisCluster extends CommandApi<'promise'> {
     this.replicasOnly = this.options.readFrom === 'replica';
     this.timed = Number.isFinite(this.options.commandTimeout);
     this.scanHost = {
+      mapLoaded: () => this.mapLoaded(),
       masters: () => this.masters(),
       masterAfterLoss: (slot) => this.masterAfterLoss(slot),
       maxRestarts: this.options.maxRedirects,
@@ -159,6 +160,11 @@ export class RedisCluster extends CommandApi<'promise'> {
         throw error;
       });
     return this.connecting;
+  }
+
+  /** Resolves once a slot map is loaded: at once after connect(), else through connect(). */
+  private mapLoaded(): Promise<void> {
+    return this.masters().length > 0 ? Promise.resolve() : this.connect();
   }
 
   /** The slot of `key`: CRC16-XMODEM of its {hash tag}, or of the whole key, mod 16384. */
@@ -202,9 +208,13 @@ export class RedisCluster extends CommandApi<'promise'> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the cluster is closed'));
     const full: CommandArg[] = [command, ...args];
     const flags = flagsOf(command);
-    const masters = this.sortedNodes().filter((node) => node.role === 'master' && node.ranges.length > 0);
+    // Before connect(), no master is known: an empty answer would say the command ran everywhere.
+    return this.mapLoaded().then(() => this.onEveryMaster(full, flags));
+  }
+
+  private onEveryMaster(full: CommandArg[], flags: CommandFlags): Promise<RedisClusterNodeOutcome[]> {
     return Promise.all(
-      masters.map((node) =>
+      this.masters().map((node) =>
         node.client.sendCommand(full, flags).then(
           (reply): RedisClusterNodeOutcome => ({ url: node.url, ok: true, reply }),
           (error: unknown): RedisClusterNodeOutcome => ({ url: node.url, ok: false, error: asError(error) }),
