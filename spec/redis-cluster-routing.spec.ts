@@ -283,6 +283,34 @@ describe('WATCH on a RedisCluster', () => {
   }, 20_000);
 });
 
+describe('SELECT on a RedisCluster', () => {
+  it('is refused, saying a cluster has database 0 only, directly, in a pipeline and in multi(), and nothing is sent', async () => {
+    const rc = open();
+    await rc.connect();
+    const nodes = await masters(cluster);
+    await resetStats(nodes);
+    const message = 'SELECT is refused: a Redis Cluster serves database 0 only, on every node';
+    const direct = await rc.select(1).catch((error: unknown) => error);
+    expect(direct).toBeInstanceOf(InvalidArgumentError);
+    expect((direct as Error).message).toBe(message);
+    const called = await rc.call('select', '1').catch((error: unknown) => error);
+    expect((called as Error).message).toBe(message);
+    const [pipelined] = await rc.pipeline().select(1).exec();
+    expect(pipelined).toBeInstanceOf(InvalidArgumentError);
+    expect((pipelined as Error).message).toBe(message);
+    const inMulti = await rc
+      .multi()
+      .set('{select}k', '1')
+      .select(1)
+      .exec()
+      .catch((error: unknown) => error);
+    expect(inMulti).toBeInstanceOf(InvalidArgumentError);
+    expect((inMulti as Error).message).toBe(message);
+    for (const node of nodes) expect(await stat(node, 'cmdstat_select')).toBe(0);
+    expect(await stat(await cluster.masterOf(slotOf('{select}k')), 'cmdstat_set')).toBe(0);
+  }, 20_000);
+});
+
 describe('HSCAN, SSCAN and ZSCAN iterators', () => {
   it('follow their key’s slot moved to another master mid-iteration: every element comes, no error', async () => {
     const rc = open();

@@ -93,7 +93,7 @@ export interface RedisClusterNodeOutcome {
 export class RedisCluster extends CommandApi<'promise'> {
   // MULTI, EXEC, DISCARD, WATCH and UNWATCH reach routing, whose refusal names what works on a
   // RedisCluster: the shared refusal's advice, isolated(), is a Client's.
-  protected override allowedStateChanges: StateChange = StateChange.Transaction;
+  protected override allowedStateChanges: StateChange = CLUSTER_ROUTED_STATE;
   private readonly options: ResolvedRedisClusterOptions;
   private readonly events = new EventEmitter();
   private readonly byAddress = new Map<string, ClusterNode>();
@@ -252,7 +252,7 @@ export class RedisCluster extends CommandApi<'promise'> {
           ? Promise.reject(new ReplyError(`TRYAGAIN slot ${slot} is migrating`))
           : node.client.sendTransaction(commands),
       );
-    }, StateChange.Transaction);
+    }, CLUSTER_ROUTED_STATE);
   }
 
   /**
@@ -775,6 +775,7 @@ export class RedisCluster extends CommandApi<'promise'> {
     const upper = info.name;
     if ((stateChangeOf(upper) & StateChange.Transaction) !== 0)
       throw this.transactionStateRefusal(upper, args);
+    if (upper === 'SELECT') throw selectRefusal();
     // PUBLISH reaches every node through the cluster bus; SPUBLISH must reach its slot's master.
     if ((upper === 'PUBLISH' || upper === 'SPUBLISH') && args.length === 3) {
       return this.sendToSlot(slotOf(args[1]), false, args, flags);
@@ -1146,6 +1147,7 @@ function transactionSlot(commands: readonly BatchCommand[]): number {
     const name = String(args[0]);
     const upper = name.toUpperCase();
     if ((stateChangeOf(upper) & StateChange.Transaction) !== 0) throw transactionRefusal(upper);
+    if (upper === 'SELECT') throw selectRefusal();
     const positions = SCRIPT_COMMANDS.has(upper)
       ? scriptKeyPositions(name, args)
       : routableKeyPositions(args);
@@ -1173,6 +1175,16 @@ function transactionSlot(commands: readonly BatchCommand[]): number {
 }
 
 /**
+ * The connection-state commands that reach routing, which refuses them with advice for a RedisCluster
+ * (the shared refusal's is a Client's): transactions, and SELECT.
+ */
+const CLUSTER_ROUTED_STATE: StateChange = StateChange.Transaction | StateChange.Database;
+
+function selectRefusal(): InvalidArgumentError {
+  return new InvalidArgumentError('SELECT is refused: a Redis Cluster serves database 0 only, on every node');
+}
+
+/**
  * MULTI, EXEC, DISCARD, WATCH or UNWATCH, refused as on a Client but with advice that works on a
  * RedisCluster. `master`: the node serving the watched key's slot now, when known.
  */
@@ -1193,7 +1205,7 @@ function transactionRefusal(name: string, master?: { url: string; slot: number }
 
 /** A RedisCluster's pipeline: its MULTI, WATCH and the like reach routing, which refuses them with cluster advice. */
 class RedisClusterPipeline extends Pipeline {
-  protected override allowedStateChanges: StateChange = StateChange.Transaction;
+  protected override allowedStateChanges: StateChange = CLUSTER_ROUTED_STATE;
 }
 
 /** EVAL script numkeys key… arg…: the key positions; throws when numkeys does not fit. */
