@@ -8,15 +8,22 @@
  * - HSCAN, SSCAN and ZSCAN iterators follow their key's slot moved mid-iteration (MIGRATE, SETSLOT … NODE);
  * - quit() lets a command already being redirected (MOVED) or retried (TRYAGAIN) finish first, within
  *   its deadline; disconnect() cuts that wait short, and a command blocked with no timeout is not waited for;
- * - each() and scanIterator() called before connect() load the slot map first.
+ * - each() and scanIterator() called before connect() load the slot map first;
+ * - a seed that accepts connections and never answers does not hold connect() for its timeout.
  * What happened is read from the nodes themselves (INFO commandstats and errorstats).
  */
 import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
 import type { RedisClusterOptions } from '../lib/redis-cluster/options';
 import { slotOf } from '../lib/redis-cluster/slot';
-import { ConnectionClosedError, InvalidArgumentError, ReplyError, TimeoutError } from '../lib/errors';
+import {
+  ConnectionClosedError,
+  ConnectionError,
+  InvalidArgumentError,
+  ReplyError,
+  TimeoutError,
+} from '../lib/errors';
 import { startRedisCluster, type RedisClusterHarness } from './support/redis-cluster-harness';
-import { stopAll, type RedisProcess } from './support/redis-harness';
+import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 import { faultClusterClient, masters, nodeId, stat } from './support/redis-cluster-probes';
 import { until } from './support/wait';
 
@@ -499,5 +506,51 @@ describe('before connect()', () => {
     const scanned: string[] = [];
     for await (const key of open().scanIterator({ match: `${prefix}*`, count: 100 })) scanned.push(key);
     expect(scanned.sort()).toEqual([...keys].sort());
+  }, 20_000);
+});
+
+describe('seeds', () => {
+  it('a seed that accepts connections and never answers does not hold connect() for its connectTimeout', async () => {
+    // A paused redis-server: the kernel accepts the connection, nothing ever answers it.
+    const silent = await startRedis();
+    silent.pause();
+    try {
+      const rc = new RedisCluster({
+        seeds: [silent.url, ...cluster.seeds],
+        refreshInterval: 0,
+        // Far past this test's own bound: asked one after the other, connect() would wait all of it.
+        client: { connectTimeout: 120_000, commandTimeout: 120_000 },
+      });
+      clients.push(rc);
+      await rc.connect();
+      const key = `{seeds}${Date.now()}`;
+      expect(await rc.set(key, 'v')).toBe('OK');
+      expect(await rc.get(key)).toBe('v');
+      expect(rc.nodes().map((node) => node.url)).not.toContain(silent.url);
+    } finally {
+      silent.resume();
+    }
+  }, 8_000);
+
+  it('when no seed answers, connect() rejects naming each one', async () => {
+    const silent = await startRedis();
+    silent.pause();
+    const closedPort = await startRedis();
+    await closedPort.stop();
+    try {
+      const rc = new RedisCluster({
+        seeds: [silent.url, closedPort.url],
+        refreshInterval: 0,
+        client: { connectTimeout: 300, reconnect: false },
+      });
+      clients.push(rc);
+      const error = await rc.connect().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConnectionError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/^no node answered CLUSTER SHARDS or CLUSTER SLOTS: /);
+      for (const server of [silent, closedPort]) expect(message).toContain(`127.0.0.1:${server.port}: `);
+    } finally {
+      silent.resume();
+    }
   }, 20_000);
 });

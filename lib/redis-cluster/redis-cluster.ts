@@ -38,6 +38,7 @@ import { Pipeline } from '../pipeline';
 import type { CommandArg, RespValue } from '../resp/types';
 import { clusterScan, SlotScanConnection, type ClusterScanHost } from './cluster-scan';
 import { ClusterSubscriptions } from './cluster-subscriptions';
+import { staggeredRace, type RaceAttempt } from './staggered-race';
 import { ClusterNode, HEALTH_CHECK_MS, type RedisClusterNodeHealth, type RedisClusterNodeInfo } from './node';
 import {
   resolveRedisClusterOptions,
@@ -56,6 +57,11 @@ const SCRIPT_COMMANDS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FC
 const ESCAPE_HATCH = 'run it on every master with each(), or on one node with node(url)';
 /** While a master is lost, the map is reloaded this often until its replica has taken over. */
 const LOST_NODE_REFRESH_MS = 200;
+/**
+ * Ms a node or seed asked for the slot map has to answer before the next is asked too: one that accepts
+ * connections and never answers would otherwise hold every load for its whole timeout.
+ */
+const SLOT_MAP_STAGGER_MS = 500;
 const RETRY_MIN_MS = 10;
 const RETRY_MAX_MS = 250;
 
@@ -958,45 +964,50 @@ export class RedisCluster extends CommandApi<'promise'> {
   }
 
   private async loadSlotMap(): Promise<void> {
-    const failures: string[] = [];
     const known = [...this.byAddress.values()]
       .filter((node) => !node.down && node.client.status === 'ready')
       .sort((a, b) => (a.role === b.role ? 0 : a.role === 'master' ? -1 : 1));
-    for (const node of known) {
-      const views = await fetchViews(node.client, node.key.replace(/:\d+$/, ''), this.topologyTimeout).catch(
-        (error: unknown) => {
-          failures.push(`${node.key}: ${asError(error).message}`);
-          return null;
-        },
-      );
-      if (views !== null) return this.apply(views);
-    }
+    const attempts: RaceAttempt<ShardView[]>[] = known.map((node) => ({
+      label: node.key,
+      run: () => fetchViews(node.client, node.key.replace(/:\d+$/, ''), this.topologyTimeout),
+      // A query on a node's own Client is bounded by topologyTimeout; its late answer is dropped.
+      cancel: noop,
+    }));
     for (const seed of this.options.seeds) {
-      if (this.ended) break;
       const key = addressKey(seed);
-      if (known.some((node) => node.key === key)) continue;
-      const client = new Client(`${this.options.tls ? 'rediss' : 'redis'}://${key}`, {
-        ...this.options.client,
-        reconnect: false,
-        offlineQueue: false,
-        heartbeatInterval: 0,
-      });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        const views = await fetchViews(client, seed.host, this.topologyTimeout);
-        return this.apply(views);
-      } catch (error) {
-        failures.push(`${key}: ${asError(error).message}`);
-      } finally {
-        client.disconnect();
-      }
+      if (!known.some((node) => node.key === key)) attempts.push(this.seedAttempt(seed, key));
     }
+    const { answer, failures } = await staggeredRace(attempts, SLOT_MAP_STAGGER_MS, () => this.ended);
+    if (answer !== undefined) return this.apply(answer);
     if (this.ended) throw new ConnectionClosedError('the cluster is closed');
     throw new ConnectionError(
       `no node answered CLUSTER SHARDS or CLUSTER SLOTS: ${failures.join('; ')}`,
       false,
     );
+  }
+
+  /** The slot map through a seed, on a connection of its own, closed once done or cancelled. */
+  private seedAttempt(seed: { readonly host: string }, key: string): RaceAttempt<ShardView[]> {
+    let client: Client | null = null;
+    return {
+      label: key,
+      run: async () => {
+        client = new Client(`${this.options.tls ? 'rediss' : 'redis'}://${key}`, {
+          ...this.options.client,
+          reconnect: false,
+          offlineQueue: false,
+          heartbeatInterval: 0,
+        });
+        client.on('error', noop);
+        try {
+          await client.connect();
+          return await fetchViews(client, seed.host, this.topologyTimeout);
+        } finally {
+          client.disconnect();
+        }
+      },
+      cancel: () => client?.disconnect(),
+    };
   }
 
   /** Installs a slot map: nodes created or dropped, roles and ranges set, `topology` emitted on change. */
@@ -1219,3 +1230,5 @@ function scriptKeyPositions(name: string, args: readonly CommandArg[]): number[]
   }
   return Array.from({ length: count }, (_, i) => 3 + i);
 }
+
+function noop(): void {}
