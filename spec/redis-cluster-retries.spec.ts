@@ -17,7 +17,16 @@ import { slotOf } from '../lib/redis-cluster/slot';
 import { InvalidArgumentError, ReplyError, TimeoutError } from '../lib/errors';
 import { startRedisCluster, type RedisClusterHarness } from './support/redis-cluster-harness';
 import { stopAll, type RedisProcess } from './support/redis-harness';
-import { faultClusterClient, masters, nodeId, replicaOf, stat } from './support/redis-cluster-probes';
+import {
+  assignSlot,
+  faultClusterClient,
+  masters,
+  migrateKeys,
+  replicaOf,
+  resetStats,
+  startMove,
+  stat,
+} from './support/redis-cluster-probes';
 import { until } from './support/wait';
 
 let cluster: RedisClusterHarness;
@@ -42,19 +51,6 @@ afterEach(() => {
 afterAll(async () => {
   await stopAll();
 });
-
-async function resetStats(nodes: readonly RedisProcess[]): Promise<void> {
-  await Promise.all(nodes.map((node) => node.command('CONFIG', 'RESETSTAT')));
-}
-
-/** Every master learns that `slot` is now `target`'s (the target first, as Redis's docs order it). */
-async function assignSlot(slot: number, target: RedisProcess): Promise<void> {
-  const targetId = await nodeId(target);
-  const all = await masters(cluster);
-  for (const node of [target, ...all.filter((each) => each !== target)]) {
-    expect(await node.command('CLUSTER', 'SETSLOT', slot, 'NODE', targetId)).toBe('OK');
-  }
-}
 
 function serves(nodes: readonly RedisClusterNodeInfo[], url: string, slot: number): boolean {
   const node = nodes.find((each) => each.url === url);
@@ -85,9 +81,8 @@ describe('TRYAGAIN: MGET on a slot mid-migration, one key moved already', () => 
     source = await cluster.masterOf(slot);
     target = (await masters(cluster)).find((node) => node !== source) as RedisProcess;
     await source.command('MSET', a, 'A', b, 'B');
-    expect(await target.command('CLUSTER', 'SETSLOT', slot, 'IMPORTING', await nodeId(source))).toBe('OK');
-    expect(await source.command('CLUSTER', 'SETSLOT', slot, 'MIGRATING', await nodeId(target))).toBe('OK');
-    expect(await source.command('MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', a)).toBe('OK');
+    await startMove(slot, source, target);
+    await migrateKeys(slot, source, target, [a]);
     // What the client will meet: the reply it must never pass on.
     const refusal = await source.command('MGET', a, b);
     expect(refusal).toBeInstanceOf(ReplyError);
@@ -96,13 +91,8 @@ describe('TRYAGAIN: MGET on a slot mid-migration, one key moved already', () => 
 
   /** Moves the rest of the slot's keys and gives the slot to the target. */
   async function complete(): Promise<void> {
-    const rest = (await source.command('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
-    if (rest.length > 0) {
-      expect(await source.command('MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', ...rest)).toBe(
-        'OK',
-      );
-    }
-    await assignSlot(slot, target);
+    await migrateKeys(slot, source, target);
+    await assignSlot(cluster, slot, target);
     await cluster.waitUntilOk();
   }
 
@@ -227,7 +217,7 @@ describe('the slot map', () => {
     const seen: RedisClusterNodeInfo[][] = [];
     rc.on('topology', (nodes) => seen.push(nodes));
     await resetStats([source, target]);
-    await assignSlot(slot, target);
+    await assignSlot(cluster, slot, target);
     await until(
       "a 'topology' event with the slot on the target",
       () => seen.some((nodes) => serves(nodes, target.url, slot)),
@@ -256,7 +246,7 @@ describe('the slot map', () => {
     const target = (await masters(cluster)).find((node) => node !== source) as RedisProcess;
     expect(await source.command('CLUSTER', 'COUNTKEYSINSLOT', slot)).toBe(0);
     // refreshInterval 0: the client learns of the move only from the MOVED replies.
-    await assignSlot(slot, target);
+    await assignSlot(cluster, slot, target);
     await cluster.waitUntilOk();
     const running = cluster.nodes.filter((node) => node.running);
     await resetStats(running);

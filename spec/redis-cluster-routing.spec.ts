@@ -24,7 +24,15 @@ import {
 } from '../lib/errors';
 import { startRedisCluster, type RedisClusterHarness } from './support/redis-cluster-harness';
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
-import { faultClusterClient, masters, nodeId, stat } from './support/redis-cluster-probes';
+import {
+  assignSlot,
+  faultClusterClient,
+  masters,
+  migrateKeys,
+  resetStats,
+  startMove,
+  stat,
+} from './support/redis-cluster-probes';
 import { until } from './support/wait';
 
 let cluster: RedisClusterHarness;
@@ -49,10 +57,6 @@ afterAll(async () => {
   await stopAll();
 });
 
-async function resetStats(nodes: readonly RedisProcess[]): Promise<void> {
-  await Promise.all(nodes.map((node) => node.command('CONFIG', 'RESETSTAT')));
-}
-
 /** A master other than the one serving `slot` now. */
 async function otherMaster(slot: number): Promise<[source: RedisProcess, target: RedisProcess]> {
   const source = await cluster.masterOf(slot);
@@ -60,26 +64,10 @@ async function otherMaster(slot: number): Promise<[source: RedisProcess, target:
   return [source, target];
 }
 
-/** Starts moving `slot` from source to target: the slot is MIGRATING / IMPORTING, no key has moved yet. */
-async function startMove(slot: number, source: RedisProcess, target: RedisProcess): Promise<void> {
-  expect(await target.command('CLUSTER', 'SETSLOT', slot, 'IMPORTING', await nodeId(source))).toBe('OK');
-  expect(await source.command('CLUSTER', 'SETSLOT', slot, 'MIGRATING', await nodeId(target))).toBe('OK');
-}
-
-/** Moves every remaining key of `slot` to target (MIGRATE), then gives it the slot on every master. */
+/** Moves every remaining key of `slot` to target, then gives it the slot on every master. */
 async function finishMove(slot: number, source: RedisProcess, target: RedisProcess): Promise<void> {
-  for (;;) {
-    const keys = (await source.command('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
-    if (keys.length === 0) break;
-    expect(await source.command('MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', ...keys)).toBe(
-      'OK',
-    );
-  }
-  const targetId = await nodeId(target);
-  const all = await masters(cluster);
-  for (const node of [target, source, ...all.filter((each) => each !== source && each !== target)]) {
-    expect(await node.command('CLUSTER', 'SETSLOT', slot, 'NODE', targetId)).toBe('OK');
-  }
+  await migrateKeys(slot, source, target);
+  await assignSlot(cluster, slot, target);
   await cluster.waitUntilOk();
 }
 
@@ -89,6 +77,23 @@ async function moveSlot(slot: number): Promise<[source: RedisProcess, target: Re
   await startMove(slot, source, target);
   await finishMove(slot, source, target);
   return [source, target];
+}
+
+/**
+ * `{tag}a` and `{tag}b` written through `rc`, then their slot MIGRATING with `a` moved already: an MGET
+ * of both meets TRYAGAIN until finishMove().
+ */
+async function splitPair(
+  rc: RedisCluster,
+  tag: string,
+): Promise<{ a: string; b: string; slot: number; source: RedisProcess; target: RedisProcess }> {
+  const [a, b] = [`{${tag}}a`, `{${tag}}b`];
+  const slot = slotOf(a);
+  expect(await rc.mset({ [a]: 'A', [b]: 'B' })).toBe('OK');
+  const [source, target] = await otherMaster(slot);
+  await startMove(slot, source, target);
+  await migrateKeys(slot, source, target, [a]);
+  return { a, b, slot, source, target };
 }
 
 describe('commands whose keys move with their arguments', () => {
@@ -397,12 +402,7 @@ describe('quit()', () => {
   it('lets a command waiting out TRYAGAIN finish once the migration completes', async () => {
     const rc = open({ client: { commandTimeout: 10_000 } });
     await rc.connect();
-    const [a, b] = ['{quittry}a', '{quittry}b'];
-    const slot = slotOf(a);
-    expect(await rc.mset({ [a]: 'A', [b]: 'B' })).toBe('OK');
-    const [source, target] = await otherMaster(slot);
-    await startMove(slot, source, target);
-    expect(await source.command('MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', a)).toBe('OK');
+    const { a, b, slot, source, target } = await splitPair(rc, 'quittry');
     await resetStats([source, target]);
     let settled = false;
     const reply = rc.mget([a, b]).finally(() => {
@@ -434,13 +434,8 @@ describe('quit()', () => {
   it('waits for a retry no longer than its deadline', async () => {
     const rc = open({ client: { commandTimeout: 500 } });
     await rc.connect();
-    const [a, b] = ['{quitlate}a', '{quitlate}b'];
-    const slot = slotOf(a);
-    expect(await rc.mset({ [a]: 'A', [b]: 'B' })).toBe('OK');
-    const [source, target] = await otherMaster(slot);
-    await startMove(slot, source, target);
+    const { a, b, slot, source, target } = await splitPair(rc, 'quitlate');
     try {
-      expect(await source.command('MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', a)).toBe('OK');
       const reply = rc.mget([a, b]).catch((error: unknown) => error);
       const quitting = rc.quit();
       const error = await reply;
@@ -455,13 +450,8 @@ describe('quit()', () => {
   it('ends its wait at disconnect(): the command rejects with ConnectionClosedError, and quit() resolves', async () => {
     const rc = open({ client: { commandTimeout: 10_000 } });
     await rc.connect();
-    const [a, b] = ['{quitcut}a', '{quitcut}b'];
-    const slot = slotOf(a);
-    expect(await rc.mset({ [a]: 'A', [b]: 'B' })).toBe('OK');
-    const [source, target] = await otherMaster(slot);
-    await startMove(slot, source, target);
+    const { a, b, slot, source, target } = await splitPair(rc, 'quitcut');
     try {
-      expect(await source.command('MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', a)).toBe('OK');
       await resetStats([source]);
       const reply = rc.mget([a, b]).catch((error: unknown) => error);
       await until('a TRYAGAIN', async () => (await stat(source, 'errorstat_TRYAGAIN')) >= 1, 10_000, 10);

@@ -59,3 +59,47 @@ export function faultClusterClient(
     client: { connectTimeout: 500, reconnect: { minDelay: 20, maxDelay: 200 }, ...options.client },
   });
 }
+
+/** Zeroes each node's INFO commandstats and errorstats, so a case counts only its own calls. */
+export async function resetStats(nodes: readonly RedisProcess[]): Promise<void> {
+  await Promise.all(nodes.map((node) => node.command('CONFIG', 'RESETSTAT')));
+}
+
+/** Starts moving `slot` from source to target: the slot is IMPORTING / MIGRATING, no key has moved yet. */
+export async function startMove(slot: number, source: RedisProcess, target: RedisProcess): Promise<void> {
+  const [sourceId, targetId] = await Promise.all([nodeId(source), nodeId(target)]);
+  if ((await target.command('CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId)) !== 'OK')
+    throw new Error(`${target.url} refused to import slot ${slot}`);
+  if ((await source.command('CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId)) !== 'OK')
+    throw new Error(`${source.url} refused to migrate slot ${slot}`);
+}
+
+/** MIGRATEs `keys`, or every key of `slot` still on source, to target. */
+export async function migrateKeys(
+  slot: number,
+  source: RedisProcess,
+  target: RedisProcess,
+  keys?: readonly string[],
+): Promise<void> {
+  for (let batch = keys; ; batch = undefined) {
+    const moving = batch ?? ((await source.command('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[]);
+    if (moving.length === 0) return;
+    const reply = await source.command('MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', ...moving);
+    if (reply !== 'OK') throw new Error(`MIGRATE of slot ${slot} to ${target.url}: ${String(reply)}`);
+    if (keys !== undefined) return;
+  }
+}
+
+/** Every master learns that `slot` is now `target`'s (the target first, as Redis's docs order it). */
+export async function assignSlot(
+  cluster: RedisClusterHarness,
+  slot: number,
+  target: RedisProcess,
+): Promise<void> {
+  const targetId = await nodeId(target);
+  const all = await masters(cluster);
+  for (const node of [target, ...all.filter((each) => each !== target)]) {
+    const reply = await node.command('CLUSTER', 'SETSLOT', slot, 'NODE', targetId);
+    if (reply !== 'OK') throw new Error(`${node.url} refused SETSLOT ${slot} NODE: ${String(reply)}`);
+  }
+}
