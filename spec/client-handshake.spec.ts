@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Client } from '../lib/client';
 import type { ReconnectingInfo } from '../lib/connection/connection';
-import { ConnectionClosedError, ConnectionError, HandshakeError } from '../lib/errors';
+import { Cluster } from '../lib/cluster/cluster';
+import type { ClientOptions } from '../lib/connection/options';
+import { ConnectionClosedError, ConnectionError, HandshakeError, InvalidArgumentError } from '../lib/errors';
+import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
 import type { RespValue } from '../lib/resp/types';
 import { startRedis, type RedisProcess } from './support/redis-harness';
 import { startTwemproxy, stopAllTwemproxies, type TwemproxyProcess } from './support/twemproxy';
@@ -220,5 +223,64 @@ describe('through twemproxy (nutcracker), which closes the connection on HELLO a
     expect(refused).not.toBeInstanceOf(ConnectionError);
     expect(refused).toBeInstanceOf(ConnectionClosedError);
     expect(await redis.command('EXISTS', 'through:never')).toBe(0);
+  });
+});
+
+describe('option names', () => {
+  // As a JavaScript caller would write them, or a TypeScript one through a cast.
+  const asOptions = (options: object): ClientOptions => options as ClientOptions;
+
+  test("the peers' address options are refused, not ignored for 127.0.0.1:6379", () => {
+    const address =
+      "is not a Client option: give the server as a URL, the first argument: new Client('redis://host:port/db', options)";
+    expect(() => new Client(asOptions({ url: 'redis://127.0.0.1:1' }))).toThrow(
+      new InvalidArgumentError(`url ${address}`),
+    );
+    expect(() => new Client(asOptions({ host: '127.0.0.1', port: 1 }))).toThrow(
+      new InvalidArgumentError(`host ${address}`),
+    );
+    expect(() => new Client('redis://127.0.0.1:1', asOptions({ socket: { port: 1 } }))).toThrow(
+      new InvalidArgumentError(`socket ${address}`),
+    );
+  });
+
+  test('any other unknown key is refused by name, in a Client and in the client options of both clusters', () => {
+    expect(() => new Client('redis://127.0.0.1:1', asOptions({ comandTimeout: 5 }))).toThrow(
+      new InvalidArgumentError('comandTimeout is not a Client option'),
+    );
+    expect(
+      () => new Cluster({ replicas: [['redis://127.0.0.1:1']], client: asOptions({ retryStrategy: 1 }) }),
+    ).toThrow(new InvalidArgumentError('client options: retryStrategy is not a Client option'));
+    expect(
+      () => new RedisCluster({ seeds: ['redis://127.0.0.1:1'], client: asOptions({ natMap: {} }) }),
+    ).toThrow(new InvalidArgumentError('client options: natMap is not a Client option'));
+  });
+
+  test('every documented option is accepted', () => {
+    const client = new Client('redis://127.0.0.1:1', {
+      protocol: 3,
+      name: 'n',
+      username: 'u',
+      password: 'p',
+      db: 1,
+      commandTimeout: 1,
+      connectTimeout: 1,
+      stallTimeout: 1,
+      heartbeatInterval: 1,
+      reconnect: false,
+      maxPending: 1,
+      maxPendingBytes: 1,
+      offlineQueue: true,
+      maxOfflineQueue: 1,
+      tls: false,
+      limits: {},
+      pool: {},
+      pubsub: 'dedicated',
+      cache: { maxEntries: 1 },
+      readOnly: false,
+      tracing: { args: 'none' },
+    });
+    expect(client.status).toBe('idle');
+    client.disconnect();
   });
 });

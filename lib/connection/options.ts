@@ -1,6 +1,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { InvalidArgumentError } from '../errors';
 import { DEFAULT_DECODER_LIMITS, type CommandArg, type DecoderLimits, type RespValue } from '../resp/types';
+import { checkOptionNames } from './option-names';
 
 /** How a Client reconnects after losing its connection: exponential backoff with jitter. */
 export interface ReconnectOptions {
@@ -182,6 +183,7 @@ export const DEFAULTS = Object.freeze({
 
 /** Merges a redis:// or rediss:// URL with explicit options; explicit options win. */
 export function resolveOptions(url: string | undefined, options: ClientOptions = {}): ResolvedOptions {
+  checkOptionNames(options);
   if (url !== undefined && options.sentinels !== undefined) {
     throw new InvalidArgumentError('a Client given sentinels takes no URL: the sentinels name the server');
   }
