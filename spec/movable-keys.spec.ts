@@ -43,6 +43,27 @@ describe('keys of commands whose keys move with their arguments', () => {
       ['GEORADIUS', 'g', 1, 2, 3, 'km', 'STOREDIST', 'd'],
       [1, 7],
     ],
+    // A value spelled like a token stays a value, as Redis parses it.
+    [['GEORADIUSBYMEMBER', '{t}g', 'store', 500, 'km'], [1]],
+    [
+      ['GEORADIUSBYMEMBER', '{t}g', 'STOREDIST', 500, 'km', 'STORE', '{t}d'],
+      [1, 6],
+    ],
+    [
+      ['GEORADIUS', 'g', 1, 2, 3, 'km', 'WITHDIST', 'COUNT', 5, 'ANY', 'DESC', 'STORE', 'd'],
+      [1, 12],
+    ],
+    [['SORT', '{t}l', 'BY', 'store', 'ALPHA'], [1]],
+    [
+      ['SORT', '{t}l', 'GET', 'STORE', 'GET', '#', 'STORE', '{t}dst'],
+      [1, 7],
+    ],
+    [['XREADGROUP', 'GROUP', 'streams', 'c', 'STREAMS', '{t}x', '>'], [5]],
+    [['XREADGROUP', 'GROUP', 'g', 'STREAMS', 'STREAMS', '{t}x', '>'], [5]],
+    [
+      ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', 1, 'NOACK', 'STREAMS', 'a', 'b', '0', '0'],
+      [8, 9],
+    ],
     [['GET', 'plain'], [1]],
     [
       ['MSET', 'a', 1, 'b', 2],
@@ -56,6 +77,10 @@ describe('keys of commands whose keys move with their arguments', () => {
     [['LMPOP', 3, 'a', 'LEFT']],
     [['ZUNION', 'x', 'a']],
     [['XREAD', 'STREAMS', 's1', 's2', '0']],
+    [['XREAD', 'COUNT', 2]],
+    [['SORT', 'l', 'BY']],
+    [['SORT', 'l', 'SHUFFLE']],
+    [['GEORADIUS', 'g', 1, 2, 3, 'km', 'STORE']],
     [['MIGRATE', 'h', 1, '', 0, 100, 'KEYS', 'a']],
   ] as const)('%j cannot be routed', (args) => {
     expect(routableKeyPositions(args)).toBeUndefined();

@@ -210,6 +210,24 @@ describe('commands whose keys move with their arguments', () => {
     expect(piped[3]).toBeInstanceOf(InvalidArgumentError);
   }, 20_000);
 
+  it('keep a value spelled like a token (a member "store", a group "streams") a value, as Redis does', async () => {
+    const rc = open();
+    await rc.connect();
+    expect(await rc.call('GEOADD', '{tok}g', 13.361389, 38.115556, 'store', 15.087269, 37.502669, 'b')).toBe(
+      2,
+    );
+    expect(await rc.call('GEORADIUSBYMEMBER', '{tok}g', 'store', 500, 'km', 'ASC')).toEqual(['store', 'b']);
+    expect(await rc.call('GEORADIUSBYMEMBER', '{tok}g', 'store', 500, 'km', 'STORE', '{tok}near')).toBe(2);
+    expect(await rc.call('ZCARD', '{tok}near')).toBe(2);
+    expect(await rc.call('RPUSH', '{tok}l', 'b', 'a')).toBe(2);
+    expect(await rc.call('SORT', '{tok}l', 'BY', 'store', 'ALPHA')).toEqual(['b', 'a']);
+    expect(await rc.call('XADD', '{tok}x', '1-1', 'f', 'v')).toBe('1-1');
+    expect(await rc.call('XGROUP', 'CREATE', '{tok}x', 'streams', '0')).toBe('OK');
+    expect(await rc.call('XREADGROUP', 'GROUP', 'streams', 'STREAMS', 'STREAMS', '{tok}x', '>')).toEqual([
+      ['{tok}x', [['1-1', ['f', 'v']]]],
+    ]);
+  }, 20_000);
+
   it('in different slots are refused with a typed error before anything is sent', async () => {
     const rc = open();
     await rc.connect();
