@@ -1,4 +1,4 @@
-import { resolveOptions, type ClientOptions } from '../connection/options';
+import { checkClientOptions, type ClientOptions } from '../connection/options';
 import { InvalidArgumentError } from '../errors';
 
 /** How many replicas of a shard must acknowledge a write; see {@link ClusterOptions.writeAck}. */
@@ -108,13 +108,7 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
   if (typeof client !== 'object' || client === null || Array.isArray(client)) {
     throw new InvalidArgumentError('client must be an object of ClientOptions');
   }
-  try {
-    resolveOptions(undefined, client);
-  } catch (error) {
-    if (error instanceof InvalidArgumentError)
-      throw new InvalidArgumentError(`client options: ${error.message}`);
-    throw error;
-  }
+  checkClientOptions(client);
   const repair = resolveRepairOptions(options.repair);
   return {
     writeAck,

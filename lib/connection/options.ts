@@ -181,6 +181,20 @@ export const DEFAULTS = Object.freeze({
   poolIdleTimeout: 30_000,
 });
 
+/**
+ * Checks the `client` options a Cluster or RedisCluster gives every server's Client when the cluster is
+ * constructed, rather than at its first connection; the error says whose options they are.
+ */
+export function checkClientOptions(client: ClientOptions): void {
+  try {
+    resolveOptions(undefined, client);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError)
+      throw new InvalidArgumentError(`client options: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Merges a redis:// or rediss:// URL with explicit options; explicit options win. */
 export function resolveOptions(url: string | undefined, options: ClientOptions = {}): ResolvedOptions {
   checkOptionNames(options);

@@ -1,4 +1,4 @@
-import { DEFAULTS, parseRedisUrl, resolveOptions, type ClientOptions } from '../connection/options';
+import { checkClientOptions, DEFAULTS, parseRedisUrl, type ClientOptions } from '../connection/options';
 import { InvalidArgumentError } from '../errors';
 
 /** Where a RedisCluster sends read-only commands; see {@link RedisClusterOptions.readFrom}. */
@@ -76,14 +76,7 @@ export function resolveRedisClusterOptions(options: RedisClusterOptions): Resolv
     throw new InvalidArgumentError('Redis Cluster has database 0 only: seeds must not select a database');
   }
   if (readFrom !== 'master') client.readOnly = true;
-  // Checked now, as a Client would check them, rather than at the first node's connection.
-  try {
-    resolveOptions(undefined, client);
-  } catch (error) {
-    if (error instanceof InvalidArgumentError)
-      throw new InvalidArgumentError(`client options: ${error.message}`);
-    throw error;
-  }
+  checkClientOptions(client);
   const refreshInterval = options.refreshInterval ?? 30_000;
   if (!Number.isFinite(refreshInterval) || refreshInterval < 0) {
     throw new InvalidArgumentError('refreshInterval must be a non-negative number of ms');
