@@ -58,8 +58,8 @@ const ESCAPE_HATCH = 'run it on every master with each(), or on one node with no
 /** While a master is lost, the map is reloaded this often until its replica has taken over. */
 const LOST_NODE_REFRESH_MS = 200;
 /**
- * Ms a node or seed asked for the slot map has to answer before the next is asked too: one that accepts
- * connections and never answers would otherwise hold every load for its whole timeout.
+ * Ms a seed asked for the slot map has to answer before the next seed is asked too: one that accepts
+ * connections and never answers would otherwise hold the load for its whole connectTimeout.
  */
 const SLOT_MAP_STAGGER_MS = 500;
 const RETRY_MIN_MS = 10;
@@ -967,19 +967,29 @@ export class RedisCluster extends CommandApi<'promise'> {
     const known = [...this.byAddress.values()]
       .filter((node) => !node.down && node.client.status === 'ready')
       .sort((a, b) => (a.role === b.role ? 0 : a.role === 'master' ? -1 : 1));
-    const attempts: RaceAttempt<ShardView[]>[] = known.map((node) => ({
-      label: node.key,
-      run: () => fetchViews(node.client, node.key.replace(/:\d+$/, ''), this.topologyTimeout),
-      // A query on a node's own Client is bounded by topologyTimeout; its late answer is dropped.
-      cancel: noop,
-    }));
-    for (const seed of this.options.seeds) {
-      const key = addressKey(seed);
-      if (!known.some((node) => node.key === key)) attempts.push(this.seedAttempt(seed, key));
-    }
-    const { answer, failures } = await staggeredRace(attempts, SLOT_MAP_STAGGER_MS, () => this.ended);
-    if (answer !== undefined) return this.apply(answer);
+    // Known nodes one at a time: each is connected and answers at once, or is bounded by topologyTimeout;
+    // asking a second one meanwhile would only double the load of every reload.
+    const fromKnown = await staggeredRace(
+      known.map((node) => ({
+        label: node.key,
+        run: () => fetchViews(node.client, node.key.replace(/:\d+$/, ''), this.topologyTimeout),
+        // A query on a node's own Client is bounded by topologyTimeout; its late answer is dropped.
+        cancel: noop,
+      })),
+      null,
+      () => this.ended,
+    );
+    if (fromKnown.answer !== undefined) return this.apply(fromKnown.answer);
+    // Seeds staggered: each needs a connection of its own, and one that accepts it and never answers
+    // would otherwise hold the load for its whole connectTimeout.
+    const seeds = this.options.seeds
+      .map((seed) => ({ seed, key: addressKey(seed) }))
+      .filter(({ key }) => !known.some((node) => node.key === key))
+      .map(({ seed, key }) => this.seedAttempt(seed, key));
+    const fromSeeds = await staggeredRace(seeds, SLOT_MAP_STAGGER_MS, () => this.ended);
+    if (fromSeeds.answer !== undefined) return this.apply(fromSeeds.answer);
     if (this.ended) throw new ConnectionClosedError('the cluster is closed');
+    const failures = [...fromKnown.failures, ...fromSeeds.failures];
     throw new ConnectionError(
       `no node answered CLUSTER SHARDS or CLUSTER SLOTS: ${failures.join('; ')}`,
       false,

@@ -24,7 +24,8 @@ export interface RaceOutcome<T> {
  */
 export function staggeredRace<T>(
   attempts: readonly RaceAttempt<T>[],
-  staggerMs: number,
+  /** null: the next is asked only when the ones asked have failed (one at a time). */
+  staggerMs: number | null,
   /** Checked before each start: once true, nothing more is started. */
   stopped: () => boolean,
 ): Promise<RaceOutcome<T>> {
@@ -67,7 +68,7 @@ export function staggeredRace<T>(
           if (running.size === 0) startNext();
         },
       );
-      if (next < attempts.length) {
+      if (staggerMs !== null && next < attempts.length) {
         timer = setTimeout(startNext, staggerMs);
         timer.unref();
       }
