@@ -11,7 +11,6 @@
  * What happened is read from the nodes themselves (INFO commandstats and errorstats, EXISTS).
  */
 import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
-import type { RedisClusterOptions } from '../lib/redis-cluster/options';
 import type { RedisClusterNodeInfo } from '../lib/redis-cluster/node';
 import { slotOf } from '../lib/redis-cluster/slot';
 import { InvalidArgumentError, ReplyError, TimeoutError } from '../lib/errors';
@@ -19,7 +18,7 @@ import { startRedisCluster, type RedisClusterHarness } from './support/redis-clu
 import { stopAll, type RedisProcess } from './support/redis-harness';
 import {
   assignSlot,
-  faultClusterClient,
+  clientsPerCase,
   masters,
   migrateKeys,
   replicaOf,
@@ -30,23 +29,11 @@ import {
 import { until } from './support/wait';
 
 let cluster: RedisClusterHarness;
-let clients: RedisCluster[] = [];
-
-function open(options: Partial<RedisClusterOptions> = {}): RedisCluster {
-  const rc = faultClusterClient(cluster, options);
-  clients.push(rc);
-  return rc;
-}
+const { open } = clientsPerCase(() => cluster);
 
 beforeAll(async () => {
   cluster = await startRedisCluster(3, 1);
 }, 40_000);
-
-// No client of an earlier case may refresh (and send CLUSTER SHARDS) while a later one counts.
-afterEach(() => {
-  for (const rc of clients) rc.disconnect();
-  clients = [];
-});
 
 afterAll(async () => {
   await stopAll();

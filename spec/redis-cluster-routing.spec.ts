@@ -13,7 +13,6 @@
  * What happened is read from the nodes themselves (INFO commandstats and errorstats).
  */
 import { RedisCluster } from '../lib/redis-cluster/redis-cluster';
-import type { RedisClusterOptions } from '../lib/redis-cluster/options';
 import { slotOf } from '../lib/redis-cluster/slot';
 import {
   ConnectionClosedError,
@@ -26,7 +25,7 @@ import { startRedisCluster, type RedisClusterHarness } from './support/redis-clu
 import { startRedis, stopAll, type RedisProcess } from './support/redis-harness';
 import {
   assignSlot,
-  faultClusterClient,
+  clientsPerCase,
   masters,
   migrateKeys,
   resetStats,
@@ -36,22 +35,11 @@ import {
 import { until } from './support/wait';
 
 let cluster: RedisClusterHarness;
-let clients: RedisCluster[] = [];
-
-function open(options: Partial<RedisClusterOptions> = {}): RedisCluster {
-  const rc = faultClusterClient(cluster, options);
-  clients.push(rc);
-  return rc;
-}
+const { open, track } = clientsPerCase(() => cluster);
 
 beforeAll(async () => {
   cluster = await startRedisCluster(3, 1);
 }, 40_000);
-
-afterEach(() => {
-  for (const rc of clients) rc.disconnect();
-  clients = [];
-});
 
 afterAll(async () => {
   await stopAll();
@@ -529,7 +517,7 @@ describe('seeds', () => {
         // Far past this test's own bound: asked one after the other, connect() would wait all of it.
         client: { connectTimeout: 120_000, commandTimeout: 120_000 },
       });
-      clients.push(rc);
+      track(rc);
       await rc.connect();
       const key = `{seeds}${Date.now()}`;
       expect(await rc.set(key, 'v')).toBe('OK');
@@ -551,7 +539,7 @@ describe('seeds', () => {
         refreshInterval: 0,
         client: { connectTimeout: 300, reconnect: false },
       });
-      clients.push(rc);
+      track(rc);
       const error = await rc.connect().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConnectionError);
       const message = (error as Error).message;

@@ -103,3 +103,24 @@ export async function assignSlot(
     if (reply !== 'OK') throw new Error(`${node.url} refused SETSLOT ${slot} NODE: ${String(reply)}`);
   }
 }
+
+/**
+ * The RedisClusters of one spec file's cases: `open()` makes a fault client (faultClusterClient) over
+ * the cluster `current()` names, `track()` adopts one made otherwise, and each is disconnected after
+ * its case, so none refreshes (and sends CLUSTER SHARDS) while a later case counts.
+ */
+export function clientsPerCase(current: () => RedisClusterHarness): {
+  open(options?: Partial<RedisClusterOptions>): RedisCluster;
+  track(client: RedisCluster): RedisCluster;
+} {
+  let clients: RedisCluster[] = [];
+  afterEach(() => {
+    for (const client of clients) client.disconnect();
+    clients = [];
+  });
+  const track = (client: RedisCluster): RedisCluster => {
+    clients.push(client);
+    return client;
+  };
+  return { open: (options = {}) => track(faultClusterClient(current(), options)), track };
+}
