@@ -114,7 +114,8 @@ export class ServerNode implements ServerInfo {
   get missedWrites(): number {
     if (this.hints.overflowed || this.repairRemaining < 0) return -1;
     const pending = this.repairPending;
-    if (pending === null) return this.hints.size + this.repairRemaining;
+    // Without a targeted repair, repairRemaining is 0 (or -1, above): the log is all.
+    if (pending === null) return this.hints.size;
     // Walks the smaller set: a stale read ranks replicas by this, and either set can be large.
     let overlap = 0;
     if (pending.size <= this.hints.size) {

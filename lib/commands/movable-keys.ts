@@ -4,8 +4,9 @@ import { keyPositions, resolveCommand } from './command-table';
 /**
  * Where the keys of a command whose keys move with its arguments are (Redis flags these
  * `movablekeys`, and COMMAND's first/last/step cannot find them): a count of keys before them, a
- * STREAMS keyword, or a STORE destination, found by walking the options as Redis parses them. What cannot be found from the arguments alone (MIGRATE's
- * KEYS, SORT's BY and GET patterns) is not guessed: those give undefined, or only the keys that are sure.
+ * STREAMS keyword, or a STORE destination, found by walking the options as Redis parses them. What
+ * cannot be found from the arguments alone (MIGRATE's KEYS, SORT's BY and GET patterns) is not guessed:
+ * those give undefined, or only the keys that are sure.
  */
 type Finder = (args: readonly CommandArg[]) => number[] | undefined;
 
