@@ -97,8 +97,8 @@ export interface RedisClusterNodeOutcome {
  * keys are not guessed: use `each()` or `node(url)`.
  */
 export class RedisCluster extends CommandApi<'promise'> {
-  // MULTI, EXEC, DISCARD, WATCH and UNWATCH reach routing, whose refusal names what works on a
-  // RedisCluster: the shared refusal's advice, isolated(), is a Client's.
+  // MULTI, EXEC, DISCARD, WATCH, UNWATCH and SELECT reach routing, whose refusal names what works on a
+  // RedisCluster: the shared refusal's advice (isolated(), the db option) is a Client's.
   protected override allowedStateChanges: StateChange = CLUSTER_ROUTED_STATE;
   private readonly options: ResolvedRedisClusterOptions;
   private readonly events = new EventEmitter();
